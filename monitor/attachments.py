@@ -1,0 +1,242 @@
+"""Download attachments: keyless, size-capped, streamed to disk, sha256-deduplicated.
+
+Redirects are followed by hand (SAM.gov answers 303 to a signed S3 URL) so that only
+http(s) targets are ever fetched, and so that signed URLs never reach the logs unredacted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote_plus
+
+import httpx
+
+from monitor import http
+from monitor.errors import SourceError, Unavailable
+from monitor.sources import PollContext
+from monitor.sources.samgov_internal import download_url, list_resources
+from monitor.store import iso
+
+log = logging.getLogger(__name__)
+
+MAX_REDIRECTS = 5
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+EXTENSIONS = {"application/pdf": ".pdf", "text/plain": ".txt", "text/html": ".html", DOCX: ".docx",
+              "application/zip": ".zip", "application/msword": ".doc",
+              "application/octet-stream": ".bin"}
+
+
+class TooLarge(SourceError):
+    pass
+
+
+@dataclass(frozen=True)
+class Download:
+    sha256: str
+    size: int
+    media_type: str
+    filename: str | None
+    path: Path
+
+
+def sniff(head: bytes, filename: str | None = None) -> str:
+    """The content type from the first bytes, not from what the server claims."""
+    name = (filename or "").lower()
+    if head.startswith(b"%PDF"):
+        return "application/pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return DOCX if name.endswith(".docx") or b"word/" in head else "application/zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "application/msword"
+    stripped = head.lstrip().lower()
+    if stripped.startswith((b"<!doctype html", b"<html")) or b"<body" in stripped[:512]:
+        return "text/html"
+    try:
+        head.decode("utf-8")
+        return "text/plain"
+    except UnicodeDecodeError:
+        return "application/octet-stream"
+
+
+def filename_from(headers: httpx.Headers) -> str | None:
+    cd = headers.get("content-disposition") or ""
+    m = re.search(r"filename\*=(?:UTF-8'')?([^;]+)", cd, re.I) or re.search(
+        r'filename="?([^";]+)"?', cd, re.I)
+    if not m:
+        return None
+    name = unquote_plus(m.group(1).strip())
+    return os.path.basename(name.replace("\\", "/")) or None
+
+
+def download(ctx: PollContext, url: str, dest: Path, max_bytes: int) -> Download:
+    """Fetch ``url`` following at most five http(s) redirects, streaming with a size cap."""
+    current = httpx.URL(url)
+    for _ in range(MAX_REDIRECTS + 1):
+        if current.scheme not in ("http", "https"):
+            raise SourceError(f"refusing to follow a redirect to a {current.scheme}: URL")
+        try:
+            with ctx.client.stream("GET", current) as response:
+                if response.is_redirect:
+                    location = response.headers.get("location")
+                    if not location:
+                        raise SourceError(f"{http.redact_url(current)} redirected nowhere")
+                    current = current.join(location)
+                    continue
+                if response.status_code >= 500:
+                    raise Unavailable(f"{http.redact_url(current)} answered "
+                                      f"{response.status_code}")
+                if response.status_code != 200:
+                    raise SourceError(f"{http.redact_url(current)} answered "
+                                      f"{response.status_code}")
+                declared = int(response.headers.get("content-length") or 0)
+                if declared > max_bytes:
+                    raise TooLarge(f"attachment is {declared} bytes, over the cap of {max_bytes}")
+                return _stream_to_disk(response, dest, max_bytes)
+        except httpx.TimeoutException:
+            raise Unavailable(f"timed out downloading {http.redact_url(current)}") from None
+        except httpx.TransportError as exc:
+            raise Unavailable(f"{type(exc).__name__} downloading "
+                              f"{http.redact_url(current)}") from None
+    raise SourceError(f"more than {MAX_REDIRECTS} redirects from {http.redact_url(url)}")
+
+
+def _stream_to_disk(response: httpx.Response, dest: Path, max_bytes: int) -> Download:
+    dest.mkdir(parents=True, exist_ok=True)
+    digest, size, head = hashlib.sha256(), 0, b""
+    fd, tmp_name = tempfile.mkstemp(dir=dest, prefix=".part-")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in response.iter_bytes(65536):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise TooLarge(f"attachment passed the cap of {max_bytes} bytes")
+                if len(head) < 2048:
+                    head += chunk[: 2048 - len(head)]
+                digest.update(chunk)
+                out.write(chunk)
+        expected = response.headers.get("content-length")
+        if expected and int(expected) != size:
+            raise Unavailable(f"download truncated: got {size} of {expected} bytes")
+        filename = filename_from(response.headers)
+        media = sniff(head, filename)
+        sha = digest.hexdigest()
+        final = dest / sha[:2] / f"{sha}{EXTENSIONS.get(media, '.bin')}"
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if final.exists():
+            tmp.unlink()
+        else:
+            os.replace(tmp, final)
+        return Download(sha, size, media, filename, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _sweep_partials(folder: Path, older_than: float = 3600.0) -> None:
+    """Remove half-written downloads left by a killed run (never a live one's)."""
+    import time
+
+    if folder.exists():
+        for part in folder.glob(".part-*"):
+            if time.time() - part.stat().st_mtime > older_than:
+                part.unlink(missing_ok=True)
+
+
+def fetch_pending(ctx: PollContext, source: str = "samgov") -> None:
+    """Work every notice whose attachments are still pending. One notice's failure is recorded
+    on that notice and the rest go on."""
+    _sweep_partials(ctx.settings.files_dir)
+    for notice in ctx.store.notices_needing_attachments(source):
+        try:
+            if source == "samgov":
+                state = _samgov_notice(ctx, notice)
+            else:
+                state = _linked_text(ctx, notice)
+        except SourceError as exc:
+            log.warning("attachments for %s: %s", notice["id"], exc)
+            ctx.stats.notes.append(f"{notice['id']}: {exc}")
+            continue  # stays pending: retried next run
+        ctx.store.set_notice(notice["id"], attachments_state=state)
+
+
+def _samgov_notice(ctx: PollContext, notice: dict[str, Any]) -> str:
+    rows = list_resources(ctx, notice["source_id"])
+    owner = notice["id"]
+    if rows is None:
+        raise Unavailable("the attachment list could not be read")
+    if not rows:
+        parent = notice.get("parent_notice_id") or notice.get("previous_notice_id")
+        if parent:
+            rows = list_resources(ctx, parent.split(":", 1)[1]) or []
+            owner = parent
+    stored = 0
+    for row in rows:
+        stored += _one_resource(ctx, notice, owner, row)
+    return "done" if rows else "none"
+
+
+def _one_resource(ctx: PollContext, notice: dict[str, Any], owner: str,
+                  row: dict[str, Any]) -> int:
+    rid = str(row.get("resourceId") or row.get("attachmentId") or "")
+    if not rid:
+        return 0
+    att_id = f"{notice['id']}/{rid}"
+    existing = ctx.store.attachment(att_id)
+    if existing and existing["state"] in ("stored", "private", "link", "deleted", "too_large"):
+        return 0
+    base = {
+        "id": att_id, "notice_id": notice["id"], "resource_id": rid,
+        "from_notice_id": owner if owner != notice["id"] else None,
+        "filename": row.get("name"), "declared_mime": row.get("mimeType"),
+        "declared_size": row.get("size"), "access_level": row.get("accessLevel"),
+        "source_url": download_url(ctx, rid), "fetched_at": iso(ctx.clock()),
+    }
+    skip = _skip_reason(row)
+    if skip:
+        ctx.store.save_attachment(base | {"state": skip[0], "problem": skip[1]})
+        return 0
+    return _download_into(ctx, base, download_url(ctx, rid))
+
+
+def _skip_reason(row: dict[str, Any]) -> tuple[str, str] | None:
+    if str(row.get("deletedFlag", "0")) == "1":
+        return "deleted", "deleted on SAM.gov"
+    if row.get("type") == "link":
+        return "link", "an external link, not a file"
+    if (row.get("accessLevel") or "public") != "public":
+        return "private", "not public on SAM.gov (request access there)"
+    return None
+
+
+def _download_into(ctx: PollContext, base: dict[str, Any], url: str) -> int:
+    try:
+        got = download(ctx, url, ctx.settings.files_dir, ctx.settings.max_attachment_bytes)
+    except TooLarge as exc:
+        ctx.store.save_attachment(base | {"state": "too_large", "problem": str(exc)})
+        return 0
+    rel = got.path.relative_to(ctx.settings.data_dir).as_posix()
+    ctx.store.save_attachment(base | {
+        "filename": base.get("filename") or got.filename, "media_type": got.media_type,
+        "size": got.size, "sha256": got.sha256, "path": rel, "state": "stored",
+        "problem": None})
+    return 1
+
+
+def _linked_text(ctx: PollContext, notice: dict[str, Any]) -> str:
+    """Federal Register notices: the full text lives at ``raw_text_url``."""
+    urls = json.loads(notice.get("attachment_urls") or "[]")
+    for url in urls:
+        base = {"id": f"{notice['id']}/full_text", "notice_id": notice["id"],
+                "resource_id": "full_text", "filename": url.rsplit("/", 1)[-1],
+                "source_url": url, "fetched_at": iso(ctx.clock())}
+        _download_into(ctx, base, url)
+    return "done" if urls else "none"

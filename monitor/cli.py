@@ -1,0 +1,232 @@
+"""The ``solesource`` command: a thin shell over ``monitor.pipeline``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+
+from monitor import __version__, pipeline
+from monitor.settings import ConfigError, Settings
+from monitor.sources import load_sources
+
+console = Console(stderr=True)
+out = Console()
+
+
+def _clock() -> pipeline.Clock:
+    """``SOLESOURCE_NOW`` pins the clock (replaying recorded data, tests); else real time."""
+    pinned = os.environ.get("SOLESOURCE_NOW")
+    if not pinned:
+        return pipeline.system_clock
+    fixed = datetime.fromisoformat(pinned)
+    fixed = fixed if fixed.tzinfo else fixed.replace(tzinfo=UTC)
+    return lambda: fixed
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="solesource")
+@click.option("--config", type=click.Path(path_type=Path), default=None,
+              help="TOML settings file (default: ./solesource.toml or $SOLESOURCE_CONFIG).")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None,
+              help="Where the databases and attachments live (default: ./solesource-data "
+                   "or $SOLESOURCE_DATA).")
+@click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
+@click.pass_context
+def cli(ctx: click.Context, config: Path | None, data_dir: Path | None, verbose: int) -> None:
+    """Watch SAM.gov and the Federal Register for sole-source justifications.
+
+    Data flows one way: sources → store → extract → match → deliver. Start with
+    `solesource init`, then `solesource poll`, or `solesource demo` to try it offline.
+    """
+    level = max(logging.DEBUG, logging.WARNING - 10 * verbose)
+    logging.basicConfig(level=level, format="%(message)s", datefmt="%H:%M:%S",
+                        handlers=[RichHandler(console=console, show_path=False)])
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        ctx.obj = Settings.load(config, data_dir=data_dir)
+    except (ConfigError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@cli.command()
+@click.pass_obj
+def init(settings: Settings) -> None:
+    """Create the public and private databases (safe to run again)."""
+    store = pipeline.open_store(settings)
+    store.close()
+    out.print(f"public database:  {settings.public_db}  (what `solesource serve` shows)")
+    out.print(f"private database: {settings.private_db}  (cursors, quota, subscribers; "
+              "never served)")
+
+
+SOURCE_CHOICE = click.Choice(sorted(load_sources()))
+
+
+@cli.command()
+@click.option("--source", "sources", multiple=True, type=SOURCE_CHOICE,
+              help="Poll only these sources (repeatable). Default: all; SAM.gov only when "
+                   "SAM_API_KEY is set.")
+@click.pass_obj
+def poll(settings: Settings, sources: tuple[str, ...]) -> None:
+    """Fetch what is new from each source once, within SAM.gov's daily budget."""
+    names = list(sources) or _default_sources(settings)
+    with console.status("polling " + ", ".join(names)):
+        results = pipeline.poll(settings, names, clock=_clock())
+    _report(results)
+
+
+def _default_sources(settings: Settings) -> list[str]:
+    names = sorted(load_sources())
+    if not settings.sam.api_key:
+        console.print("[yellow]SAM_API_KEY is not set: skipping SAM.gov "
+                      "(set it to poll justifications there).[/]")
+        names.remove("samgov")
+    return names
+
+
+def _report(results: list[pipeline.RunResult]) -> None:
+    table = Table("source", "status", "fetched", "new", "updated", "requests", "note")
+    for r in results:
+        table.add_row(r.source, r.status, str(r.stats.fetched), str(r.stats.new),
+                      str(r.stats.updated), str(r.stats.requests), (r.error or "")[:90])
+    out.print(table)
+    failed = [r for r in results if r.status in ("error", "auth")]
+    for r in failed:
+        console.print(f"[red]error[/] {r.source}: {r.error}")
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--from", "date_from", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="First posted date (YYYY-MM-DD).")
+@click.option("--to", "date_to", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="Last posted date (YYYY-MM-DD).")
+@click.option("--source", default="samgov", type=SOURCE_CHOICE, show_default=True)
+@click.option("--csv", "csv_location", default=None, metavar="PATH|URL",
+              help="Read SAM.gov's Contract Opportunities CSV instead of the API (no quota). "
+                   "Pass 'default' for the official extract URL.")
+@click.pass_obj
+def backfill(settings: Settings, date_from: datetime, date_to: datetime, source: str,
+             csv_location: str | None) -> None:
+    """Fetch a past date range. API backfills resume tomorrow when today's budget runs out."""
+    if csv_location == "default":
+        csv_location = settings.csv_url
+    with console.status(f"backfilling {source} {date_from:%Y-%m-%d}..{date_to:%Y-%m-%d}"):
+        result = pipeline.backfill(settings, source, date_from.date(), date_to.date(),
+                                   csv=csv_location, clock=_clock())
+    _report([result])
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def status(settings: Settings, as_json: bool) -> None:
+    """Last runs, SAM.gov quota left today, counts and errors."""
+    info = pipeline.status(settings, clock=_clock())
+    if as_json:
+        out.print_json(json.dumps(info, default=str))
+        return
+    out.print(f"[bold]public[/] {info['public_db']}   [bold]private[/] {info['private_db']}")
+    out.print("counts: " + ", ".join(f"{k}={v}" for k, v in info["counts"].items()))
+    q = info["quota"]
+    out.print("SAM.gov quota today: " + (
+        f"{q['used']}/{q['budget']} used, {q['remaining']} left"
+        + (f", blocked until {q['blocked_until']}" if q.get("blocked_until") else "")
+        if "used" in q else "no SAM_API_KEY set"))
+    for job in info["backfills"]:
+        out.print(f"backfill {job['date_from']}..{job['date_to']}: offset {job['offset']}"
+                  f" of {job['total'] or '?'} ({job['state']})")
+    table = Table("run", "source", "kind", "started", "status", "new", "updated", "req", "error")
+    for r in info["runs"]:
+        table.add_row(str(r["id"]), r["source"], r["kind"], r["started_at"], r["status"],
+                      str(r["new"]), str(r["updated"]), str(r["requests"]), (r["error"] or "")[:60])
+    out.print(table)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Run one cycle and exit (for cron).")
+@click.pass_obj
+def run(settings: Settings, once: bool) -> None:
+    """The daemon: Federal Register every 30 minutes, SAM.gov as often as the budget allows."""
+    console.print("solesource running; Ctrl-C to stop")
+    try:
+        pipeline.run_forever(settings, clock=_clock(), max_cycles=1 if once else None)
+    except KeyboardInterrupt:
+        console.print("stopped")
+
+
+@cli.command()
+@click.option("--output", type=click.Path(path_type=Path), default=Path("demo-output"),
+              show_default=True, help="Where the demo writes its databases and files.")
+@click.pass_obj
+def demo(settings: Settings, output: Path) -> None:
+    """Poll a local replay of SAM.gov and the Federal Register loaded with demo data.
+
+    No API key and no internet: everything runs on 127.0.0.1. Run it twice and the second
+    run adds nothing.
+    """
+    from monitor.demo import run_demo
+
+    summary = run_demo(output)
+    _print_demo(summary)
+
+
+def _print_demo(summary: dict[str, Any]) -> None:
+    results = summary["results"]
+    _report_rows = Table("source", "status", "new", "updated", "requests")
+    for r in results:
+        _report_rows.add_row(r.source, r.status, str(r.stats.new), str(r.stats.updated),
+                             str(r.stats.requests))
+    out.print(_report_rows)
+    table = Table(title="notices in the demo database")
+    table.add_column("posted", min_width=10, no_wrap=True)
+    table.add_column("type", max_width=14, no_wrap=True, overflow="ellipsis")
+    table.add_column("title", max_width=46, no_wrap=True, overflow="ellipsis")
+    table.add_column("files", justify="right", no_wrap=True)
+    for n in summary["notices"]:
+        table.add_row(n["posted_date"] or "", n["notice_type"] or "", n["title"] or "",
+                      str(n["files"]))
+    out.print(table)
+    new = sum(r.stats.new + r.stats.updated for r in results)
+    out.print(f"{'nothing new this time' if not new else f'{new} new or changed notices'}; "
+              f"public database {summary['public_db']}, private {summary['private_db']}")
+
+
+@cli.command("replay-server")
+@click.option("--port", default=8765, show_default=True)
+@click.option("--data", type=click.Path(path_type=Path, exists=True), default=None,
+              help="A folder with samgov.json / fedreg.json (default: the demo data).")
+def replay_server(port: int, data: Path | None) -> None:
+    """Serve the local replay of SAM.gov / the Federal Register on 127.0.0.1 (for trying
+    the tool offline: point SAM_API_BASE, SAM_WEB_BASE and FEDERAL_REGISTER_BASE at it,
+    with SAM_API_KEY=DEMO-KEY)."""
+    from monitor.replay import Dataset, ReplayApp, ReplayServer
+
+    dataset = Dataset.load(data) if data else Dataset.demo()
+    server = ReplayServer(ReplayApp(dataset), port=port)
+    out.print(f"replaying on {server.url} — Ctrl-C to stop")
+    try:
+        server.httpd.serve_forever()
+    except KeyboardInterrupt:
+        server.stop()
+
+
+def main() -> None:  # pragma: no cover
+    cli()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+
+

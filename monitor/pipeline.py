@@ -1,0 +1,188 @@
+"""The stages, each safe to re-run: poll (sources → store) → attachments → (extract → match →
+deliver, as those land). The CLI calls exactly one function from here per command."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from monitor import attachments
+from monitor.budget import Budget
+from monitor.errors import AuthError, BudgetExhausted, RateLimited, SourceError
+from monitor.http import make_client
+from monitor.settings import Settings
+from monitor.sources import PollContext, RunStats, load_sources
+from monitor.store import Store, iso
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+ATTACHMENT_SOURCES = {"samgov": "samgov", "federal_register": "fedreg"}
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def open_store(settings: Settings) -> Store:
+    return Store.open(settings.public_db, settings.private_db)
+
+
+@dataclass
+class RunResult:
+    source: str
+    status: str  # ok | error | budget | rate_limited | auth
+    stats: RunStats
+    error: str | None = None
+
+
+def _context(store: Store, settings: Settings, clock: Clock,
+             transport: httpx.BaseTransport | None) -> PollContext:
+    client = make_client(timeout=settings.http_timeout, transport=transport)
+    return PollContext(store=store, client=client, settings=settings, clock=clock)
+
+
+def _run_source(store: Store, settings: Settings, name: str, clock: Clock,
+                transport: httpx.BaseTransport | None, kind: str,
+                work: Callable[[Any, PollContext], None]) -> RunResult:
+    sources = load_sources()
+    if name not in sources:
+        raise SourceError(f"unknown source {name!r}; choose from {', '.join(sorted(sources))}")
+    source = sources[name]()
+    ctx = _context(store, settings, clock, transport)
+    run_id = store.start_run(name, kind, clock())
+    status, error = "ok", None
+    try:
+        work(source, ctx)
+    except AuthError as exc:
+        status, error = "auth", str(exc)
+    except RateLimited as exc:
+        status, error = "rate_limited", str(exc)
+    except BudgetExhausted as exc:
+        status, error = "budget", str(exc)
+    except SourceError as exc:
+        status, error = "error", str(exc)
+    except Exception as exc:  # a bug in one source must not stop the others
+        status, error = "error", f"crash: {type(exc).__name__}: {exc}"
+        log.error("%s crashed:\n%s", name, traceback.format_exc())
+    try:
+        # Attachments are keyless: fetch them even when the quota stopped the searches.
+        if (status in ("ok", "budget", "rate_limited") and name in ATTACHMENT_SOURCES
+                and _attachments_enabled(settings, name)):
+            attachments.fetch_pending(ctx, ATTACHMENT_SOURCES[name])
+    except Exception as exc:
+        ctx.stats.notes.append(f"attachments: {type(exc).__name__}: {exc}")
+        log.error("%s attachments crashed:\n%s", name, traceback.format_exc())
+    finally:
+        ctx.client.close()
+    if error is None and ctx.stats.notes:
+        error = "; ".join(ctx.stats.notes)[:2000]
+    store.finish_run(run_id, clock(), status, error, **ctx.stats.as_counts())
+    log.info("%s %s: %s fetched=%d new=%d updated=%d requests=%d%s", name, kind, status,
+             ctx.stats.fetched, ctx.stats.new, ctx.stats.updated, ctx.stats.requests,
+             f" ({error})" if error else "")
+    return RunResult(name, status, ctx.stats, error)
+
+
+def _attachments_enabled(settings: Settings, name: str) -> bool:
+    if name == "samgov":
+        return settings.sam.fetch_attachments
+    return settings.federal_register.fetch_full_text
+
+
+def poll(settings: Settings, sources: list[str], *, clock: Clock = system_clock,
+         transport: httpx.BaseTransport | None = None,
+         store: Store | None = None) -> list[RunResult]:
+    """Poll each source once; one source's failure is recorded and the others go on."""
+    own = store is None
+    store = store or open_store(settings)
+    try:
+        return [_run_source(store, settings, name, clock, transport, "poll",
+                            lambda src, ctx: src.poll(ctx)) for name in sources]
+    finally:
+        if own:
+            store.close()
+
+
+def backfill(settings: Settings, source: str, date_from: date, date_to: date, *,
+             csv: str | None = None, clock: Clock = system_clock,
+             transport: httpx.BaseTransport | None = None,
+             store: Store | None = None) -> RunResult:
+    """Fetch a past date range: from the API within its budget, or from the bulk CSV."""
+    own = store is None
+    store = store or open_store(settings)
+
+    def work(src: Any, ctx: PollContext) -> None:
+        if csv is not None:
+            from monitor.sources.samgov_csv import backfill_csv
+
+            backfill_csv(ctx, csv, date_from, date_to)
+        elif hasattr(src, "backfill"):
+            src.backfill(ctx, date_from, date_to)
+        else:
+            raise SourceError(f"source {source!r} cannot backfill")
+
+    try:
+        return _run_source(store, settings, source, clock, transport, "backfill", work)
+    finally:
+        if own:
+            store.close()
+
+
+def status(settings: Settings, *, clock: Clock = system_clock) -> dict[str, Any]:
+    store = open_store(settings)
+    try:
+        quota: dict[str, Any] = {"budget": settings.sam.daily_budget}
+        if settings.sam.api_key:
+            b = Budget(store, settings.sam.api_key, settings.sam.daily_budget, clock)
+            until = b.blocked_until()
+            quota |= {"used": b.used(), "remaining": b.remaining(),
+                      "blocked_until": iso(until) if until else None}
+        return {
+            "counts": store.counts(),
+            "quota": quota,
+            "runs": store.recent_runs(12),
+            "backfills": store.backfill_jobs("samgov"),
+            "public_db": str(settings.public_db),
+            "private_db": str(settings.private_db),
+        }
+    finally:
+        store.close()
+
+
+def sam_interval(settings: Settings) -> timedelta:
+    """Spread SAM.gov polls over the day, keeping half the budget for descriptions."""
+    polls = max(1, settings.sam.daily_budget // 2)
+    return max(timedelta(minutes=30), timedelta(days=1) / polls)
+
+
+def run_forever(settings: Settings, *, clock: Clock = system_clock,
+                stop: threading.Event | None = None, max_cycles: int | None = None) -> None:
+    """The daemon: the Federal Register every 30 minutes, SAM.gov as the budget allows."""
+    stop = stop or threading.Event()
+    due: dict[str, datetime] = {}
+    intervals = {"federal_register": timedelta(minutes=settings.fr_interval_minutes),
+                 "feeds": timedelta(minutes=settings.fr_interval_minutes),
+                 "samgov": sam_interval(settings)}
+    cycles = 0
+    while not stop.is_set():
+        now = clock()
+        ready = [name for name in intervals if due.get(name, now) <= now]
+        if not settings.sam.api_key and "samgov" in ready:
+            ready.remove("samgov")
+            due["samgov"] = now + timedelta(days=365)
+            log.warning("SAM_API_KEY is not set: polling only the Federal Register and feeds")
+        for result in poll(settings, ready, clock=clock):
+            due[result.source] = now + intervals[result.source]
+        cycles += 1
+        if max_cycles is not None and cycles >= max_cycles:
+            return
+        wake = min(due.values()) if due else now + timedelta(minutes=1)
+        stop.wait(max(1.0, (wake - clock()).total_seconds()))

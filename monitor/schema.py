@@ -1,0 +1,96 @@
+"""Every table, index and view, as append-only migrations (never edit an applied one).
+
+Two databases, so nothing private can be served by accident:
+- public  (``solesource.db``): notices, their versions, raw payloads, attachments metadata.
+  This is the file Datasette serves.
+- private (``private.db``): runs, source cursors, the quota ledger, backfill jobs; later
+  subscribers, subscriptions, outbox and deliveries.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+public = Migrations("solesource-public")
+private = Migrations("solesource-private")
+
+
+@public()
+def m001_notices(db: Database) -> None:
+    db["raw_records"].create(
+        {
+            "source": str, "source_id": str, "sha256": str, "kind": str,
+            "payload": str, "fetched_at": str,
+        },
+        pk=("source", "source_id", "sha256"),
+    )
+    db["notices"].create(
+        {
+            "id": str, "source": str, "source_id": str, "version": int,
+            "title": str, "notice_type": str, "base_type": str,
+            "posted_date": str, "response_deadline": str, "archive_date": str,
+            "solicitation_number": str, "award_number": str, "awardee": str,
+            "awardee_uei": str, "award_amount": str, "authority_code": str,
+            "agency_path": str, "agency_code": str, "naics": str, "psc": str,
+            "set_aside": str, "url": str, "attachment_urls": str, "active": int,
+            "description": str, "description_state": str,
+            "attachments_state": str, "extraction_state": str,
+            "family_key": str, "previous_notice_id": str, "parent_notice_id": str,
+            "content_sha256": str, "raw_sha256": str,
+            "first_seen_at": str, "updated_at": str, "fields": str,
+        },
+        pk="id",
+    )
+    db["notices"].create_index(["family_key"])
+    db["notices"].create_index(["posted_date"])
+    db["notices"].create_index(["description_state"])
+    db["notices"].create_index(["attachments_state"])
+    db["notice_versions"].create(
+        {
+            "notice_id": str, "version": int, "content_sha256": str, "raw_sha256": str,
+            "seen_at": str, "title": str, "notice_type": str, "posted_date": str,
+            "response_deadline": str, "award_number": str, "awardee": str,
+            "award_amount": str, "changed_fields": str, "fields": str,
+        },
+        pk=("notice_id", "version"),
+        foreign_keys=[("notice_id", "notices", "id")],
+    )
+    db["notice_versions"].create_index(["notice_id", "content_sha256"], unique=True)
+    db["attachments"].create(
+        {
+            "id": str, "notice_id": str, "resource_id": str, "from_notice_id": str,
+            "filename": str, "declared_mime": str, "declared_size": int, "access_level": str,
+            "media_type": str, "size": int, "sha256": str, "path": str,
+            "state": str, "problem": str, "source_url": str, "fetched_at": str,
+        },
+        pk="id",
+        foreign_keys=[("notice_id", "notices", "id")],
+    )
+    db["attachments"].create_index(["notice_id"])
+    db["attachments"].create_index(["state"])
+    db["attachments"].create_index(["sha256"])
+    db["notices"].enable_fts(["title", "description", "awardee"], create_triggers=True)
+
+
+@private()
+def m001_operations(db: Database) -> None:
+    db["runs"].create(
+        {
+            "id": int, "source": str, "kind": str, "started_at": str, "finished_at": str,
+            "status": str, "fetched": int, "new": int, "updated": int, "requests": int,
+            "error": str,
+        },
+        pk="id",
+    )
+    db["cursors"].create({"source": str, "state": str, "updated_at": str}, pk="source")
+    db["quota"].create(
+        {"key_id": str, "day": str, "used": int, "budget": int, "blocked_until": str},
+        pk=("key_id", "day"),
+    )
+    db["backfill_jobs"].create(
+        {
+            "id": int, "source": str, "date_from": str, "date_to": str, "offset": int,
+            "state": str, "created_at": str, "updated_at": str, "total": int,
+        },
+        pk="id",
+    )
