@@ -34,7 +34,8 @@ def normalize_amount(value: Any) -> str | None:
     if not text:
         return None
     try:
-        return format(Decimal(text).quantize(Decimal("0.01")), "f")
+        value = Decimal(text)
+        return format(value.quantize(Decimal("0.01")), "f") if value.is_finite() else None
     except InvalidOperation:
         return None
 

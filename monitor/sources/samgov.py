@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
@@ -49,8 +50,8 @@ def normalize_record(rec: dict[str, Any]) -> Notice:
     """A v2 search record → Notice. Pure, so stored raw payloads can be replayed."""
     award = rec.get("award") or {}
     awardee = award.get("awardee") or {}
-    links = rec.get("resourceLinks") or []
-    resource_ids = tuple(sorted(_resource_id(u) for u in links if _resource_id(u)))
+    links = [u for u in rec.get("resourceLinks") or [] if isinstance(u, str)]
+    resource_ids = tuple(sorted(filter(None, (_resource_id(u) for u in links))))
     notice_id = rec["noticeId"]
     return Notice(
         source="samgov",
@@ -78,13 +79,9 @@ def normalize_record(rec: dict[str, Any]) -> Notice:
     )
 
 
-def _resource_id(url: str) -> str | None:
-    parts = httpx.URL(url).path.rstrip("/").split("/")
-    if "files" in parts:
-        idx = parts.index("files")
-        if idx + 1 < len(parts):
-            return parts[idx + 1]
-    return None
+def _resource_id(url: object) -> str | None:
+    m = re.search(r"/files/([0-9A-Za-z_-]+)", url) if isinstance(url, str) else None
+    return m.group(1) if m else None
 
 
 class SamGov:

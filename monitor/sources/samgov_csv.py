@@ -29,7 +29,7 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 INTENT_TYPES = {"Special Notice", "Presolicitation", "Combined Synopsis/Solicitation"}
 INTENT_WORDS = re.compile(
-    r"sole[\s-]*source|single[\s-]*source|intent\w*\s+to\s+(?:award|sole|negotiate)|"
+    r"sole[\s-]*source|single[\s-]*source(?!\s+of\s+truth)|intent\w*\s+to\s+(?:award|sole|negotiate)|"
     r"only\s+one\s+(?:responsible\s+)?source|j\s*&\s*a\b|justification|brand[\s-]*name|"
     r"other\s+than\s+full\s+and\s+open|limited[\s-]*source|noncompetitive|non-competitive",
     re.I)
