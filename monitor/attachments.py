@@ -155,7 +155,9 @@ def fetch_pending(ctx: PollContext, source: str = "samgov") -> None:
     """Work every notice whose attachments are still pending. One notice's failure is recorded
     on that notice and the rest go on."""
     _sweep_partials(ctx.settings.files_dir)
-    for notice in ctx.store.notices_needing_attachments(source):
+    pending = ctx.store.notices_needing_attachments(source)
+    for done, notice in enumerate(pending, 1):
+        ctx.progress.update(f"{source} attachments", done, len(pending))
         try:
             if source == "samgov":
                 state = _samgov_notice(ctx, notice)

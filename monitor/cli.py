@@ -23,6 +23,29 @@ console = Console(stderr=True)
 out = Console()
 
 
+class RichProgress:
+    """Draws one rich progress bar per task reported by the pipeline."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.bars = Progress(TextColumn("{task.description}"), BarColumn(),
+                             MofNCompleteColumn(), console=console, transient=True)
+        self.tasks: dict[str, Any] = {}
+
+    def update(self, task: str, completed: int, total: int | None = None) -> None:
+        if task not in self.tasks:
+            self.tasks[task] = self.bars.add_task(task, total=total)
+        self.bars.update(self.tasks[task], completed=completed, total=total)
+
+    def __enter__(self) -> RichProgress:
+        self.bars.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bars.stop()
+
+
 def _clock() -> pipeline.Clock:
     """``SOLESOURCE_NOW`` pins the clock (replaying recorded data, tests); else real time."""
     pinned = os.environ.get("SOLESOURCE_NOW")
@@ -80,8 +103,8 @@ SOURCE_CHOICE = click.Choice(sorted(load_sources()))
 def poll(settings: Settings, sources: tuple[str, ...]) -> None:
     """Fetch what is new from each source once, within SAM.gov's daily budget."""
     names = list(sources) or _default_sources(settings)
-    with console.status("polling " + ", ".join(names)):
-        results = pipeline.poll(settings, names, clock=_clock())
+    with RichProgress() as progress:
+        results = pipeline.poll(settings, names, clock=_clock(), progress=progress)
     _report(results)
 
 
@@ -122,9 +145,9 @@ def backfill(settings: Settings, date_from: datetime, date_to: datetime, source:
     """Fetch a past date range. API backfills resume tomorrow when today's budget runs out."""
     if csv_location == "default":
         csv_location = settings.csv_url
-    with console.status(f"backfilling {source} {date_from:%Y-%m-%d}..{date_to:%Y-%m-%d}"):
+    with RichProgress() as progress:
         result = pipeline.backfill(settings, source, date_from.date(), date_to.date(),
-                                   csv=csv_location, clock=_clock())
+                                   csv=csv_location, clock=_clock(), progress=progress)
     _report([result])
 
 

@@ -27,12 +27,12 @@ SECRET_PARAMS = ("api_key", "token", "X-Amz-Signature", "X-Amz-Credential", "X-A
 RETRY_STATUSES = {500, 502, 503, 504}
 
 
+_SECRET_RE = re.compile(r"([?&](?:%s)=)(?!null(?:&|$))[^&#]+" % "|".join(SECRET_PARAMS))
+
+
 def redact_url(url: httpx.URL | str) -> str:
     """The URL with secret query values replaced by ``***``."""
-    u = httpx.URL(str(url))
-    params = [(k, "***" if k in SECRET_PARAMS and v not in ("", "null") else v)
-              for k, v in u.params.multi_items()]
-    return str(u.copy_with(params=params)) if params else str(u)
+    return _SECRET_RE.sub(r"\1***", str(url))
 
 
 def _log_response(response: httpx.Response) -> None:

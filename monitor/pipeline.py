@@ -18,7 +18,7 @@ from monitor.budget import Budget
 from monitor.errors import AuthError, BudgetExhausted, RateLimited, SourceError
 from monitor.http import make_client
 from monitor.settings import Settings
-from monitor.sources import PollContext, RunStats, load_sources
+from monitor.sources import NoProgress, PollContext, Progress, RunStats, load_sources
 from monitor.store import Store, iso
 
 log = logging.getLogger(__name__)
@@ -43,20 +43,17 @@ class RunResult:
     error: str | None = None
 
 
-def _context(store: Store, settings: Settings, clock: Clock,
-             transport: httpx.BaseTransport | None) -> PollContext:
-    client = make_client(timeout=settings.http_timeout, transport=transport)
-    return PollContext(store=store, client=client, settings=settings, clock=clock)
-
-
 def _run_source(store: Store, settings: Settings, name: str, clock: Clock,
                 transport: httpx.BaseTransport | None, kind: str,
-                work: Callable[[Any, PollContext], None]) -> RunResult:
+                work: Callable[[Any, PollContext], None],
+                progress: Progress | None = None) -> RunResult:
     sources = load_sources()
     if name not in sources:
         raise SourceError(f"unknown source {name!r}; choose from {', '.join(sorted(sources))}")
     source = sources[name]()
-    ctx = _context(store, settings, clock, transport)
+    ctx = PollContext(store=store, settings=settings, clock=clock,
+                      client=make_client(timeout=settings.http_timeout, transport=transport),
+                      progress=progress or NoProgress())
     run_id = store.start_run(name, kind, clock())
     status, error = "ok", None
     try:
@@ -98,14 +95,14 @@ def _attachments_enabled(settings: Settings, name: str) -> bool:
 
 
 def poll(settings: Settings, sources: list[str], *, clock: Clock = system_clock,
-         transport: httpx.BaseTransport | None = None,
-         store: Store | None = None) -> list[RunResult]:
+         transport: httpx.BaseTransport | None = None, store: Store | None = None,
+         progress: Progress | None = None) -> list[RunResult]:
     """Poll each source once; one source's failure is recorded and the others go on."""
     own = store is None
     store = store or open_store(settings)
     try:
         return [_run_source(store, settings, name, clock, transport, "poll",
-                            lambda src, ctx: src.poll(ctx)) for name in sources]
+                            lambda src, ctx: src.poll(ctx), progress) for name in sources]
     finally:
         if own:
             store.close()
@@ -113,8 +110,8 @@ def poll(settings: Settings, sources: list[str], *, clock: Clock = system_clock,
 
 def backfill(settings: Settings, source: str, date_from: date, date_to: date, *,
              csv: str | None = None, clock: Clock = system_clock,
-             transport: httpx.BaseTransport | None = None,
-             store: Store | None = None) -> RunResult:
+             transport: httpx.BaseTransport | None = None, store: Store | None = None,
+             progress: Progress | None = None) -> RunResult:
     """Fetch a past date range: from the API within its budget, or from the bulk CSV."""
     own = store is None
     store = store or open_store(settings)
@@ -130,7 +127,7 @@ def backfill(settings: Settings, source: str, date_from: date, date_to: date, *,
             raise SourceError(f"source {source!r} cannot backfill")
 
     try:
-        return _run_source(store, settings, source, clock, transport, "backfill", work)
+        return _run_source(store, settings, source, clock, transport, "backfill", work, progress)
     finally:
         if own:
             store.close()

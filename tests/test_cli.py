@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -107,3 +108,18 @@ def test_readme_starts_with_the_two_commands():
     assert commands == ["make demo", "make test"]
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci
+
+
+def test_debug_logs_never_show_the_key(tmp_path, served):
+    done = _run(["-vv", "poll", "--source", "samgov"], _env(tmp_path, served))
+    assert done.returncode == 0, done.stderr
+    assert "api_key=***" in done.stderr  # the redacted request lines are there
+    assert KEY not in done.stderr + done.stdout
+
+
+def test_run_once_polls_every_source(tmp_path, served):
+    done = _run(["run", "--once"], _env(tmp_path, served))
+    assert done.returncode == 0, done.stderr
+    db = sqlite3.connect(tmp_path / "data" / "private.db")
+    sources = {r[0] for r in db.execute("select source from runs")}
+    assert sources == {"samgov", "federal_register", "feeds"}

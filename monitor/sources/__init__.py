@@ -32,6 +32,17 @@ class RunStats:
                 "requests": self.requests}
 
 
+class Progress(Protocol):
+    """Where long work reports how far it got (the CLI draws a rich progress bar)."""
+
+    def update(self, task: str, completed: int, total: int | None = None) -> None: ...
+
+
+class NoProgress:
+    def update(self, task: str, completed: int, total: int | None = None) -> None:
+        return None
+
+
 @dataclass
 class PollContext:
     store: Store
@@ -40,6 +51,7 @@ class PollContext:
     clock: Callable[[], datetime]
     stats: RunStats = field(default_factory=RunStats)
     sleep: Callable[[float], None] | None = None
+    progress: Progress = field(default_factory=NoProgress)
 
     def save(self, raw: RawRecord, notice: Notice) -> Outcome:
         outcome = self.store.save_notice(raw, notice, self.clock())

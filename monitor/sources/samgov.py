@@ -164,6 +164,7 @@ class SamGov:
             total = int(page.get("totalRecords") or 0)
             state = state | {"offset": state["offset"] + len(records), "total": total}
             save_state(state)
+            ctx.progress.update(f"SAM.gov {state['from']}..{state['to']}", state["offset"], total)
             if not records or state["offset"] >= total:
                 return state
 
@@ -234,7 +235,9 @@ class SamGov:
 
     def _descriptions(self, ctx: PollContext, budget: Budget) -> None:
         internal = ctx.settings.sam.use_internal
-        for row in ctx.store.pending_descriptions(self.name):
+        pending = ctx.store.pending_descriptions(self.name)
+        for done, row in enumerate(pending, 1):
+            ctx.progress.update("SAM.gov descriptions", done, len(pending))
             if internal:
                 from monitor.sources.samgov_internal import fetch_detail
 

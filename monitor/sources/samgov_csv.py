@@ -112,7 +112,9 @@ def backfill_csv(ctx: PollContext, location: str, date_from: date | None = None,
     if missing:
         raise SourceError(f"{location} is not the Contract Opportunities CSV "
                           f"(missing columns {sorted(missing)})")
-    for row in reader:
+    for count, row in enumerate(reader, 1):
+        if count % 1000 == 0:
+            ctx.progress.update(f"CSV rows read ({location.rsplit('/', 1)[-1]})", count)
         if not row.get("NoticeId") or not is_candidate(row):
             continue
         posted = (row.get("PostedDate") or "")[:10]
