@@ -1,0 +1,74 @@
+"""Extract the facts of a sole-source justification, each with its evidence.
+
+    from extractors import extract, load_path
+    result = extract(load_path(Path("JA.pdf")))       # a SCHEMA.md object
+
+Pure functions over text: this package imports neither ``monitor`` nor ``notifications``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from extractors.fields.agency import normalize as normalize_agency
+from extractors.fields.amount import extract_amounts
+from extractors.fields.authority import extract_authority, plain_words
+from extractors.fields.dates import extract_dates, find_dates
+from extractors.fields.kind import DUE_FIELD, RESPONSE, doc_kind, notice_class
+from extractors.fields.numbers import contract_numbers
+from extractors.fields.rationale import extract_rationale
+from extractors.fields.vendor import extract_vendors
+from extractors.text import DEFAULT_LIMITS, Limits, load_bytes, load_path
+from extractors.types import Document, Page
+
+VERSION = 1  # bump to re-extract everything stored
+
+__all__ = ["VERSION", "Document", "Limits", "Page", "extract", "load_bytes", "load_path",
+           "plain_words", "DEFAULT_LIMITS"]
+
+
+def extract(doc: Document, notice: dict[str, Any] | None = None,
+            doc_id: str | None = None) -> dict[str, Any]:
+    """One SCHEMA.md object for one document (plus notice fields when ``notice`` is given)."""
+    text = doc.text
+    authority = extract_authority(doc)
+    kind = doc_kind(text, authority is not None)
+    if authority is None and kind == "fr_sole_source_notice":
+        authority = extract_authority(doc, kind)
+    amounts = extract_amounts(doc)
+    meta_agency = " ".join(str(notice.get(k) or "") for k in ("department", "agency", "office")
+                           ) if notice else ""
+    agency = normalize_agency(text[:4000]) or (normalize_agency(meta_agency)
+                                               if meta_agency.strip() else None)
+    result: dict[str, Any] = {
+        "id": doc_id or doc.name,
+        "doc_kind": kind,
+        "agency": agency,
+        "vendors": extract_vendors(doc),
+        **amounts,
+        "authority": authority,
+        "rationale": extract_rationale(doc),
+        "dates": extract_dates(doc),
+        "contract_numbers": contract_numbers(text),
+        "status": doc.status,
+        "problems": doc.problems,
+        "extractor_version": VERSION,
+    }
+    if notice is not None:
+        cls, reason = notice_class(text, notice)
+        result["notice_class"] = cls
+        result["notice_reason"] = reason
+        result["response_due"] = response_due(text) if cls == "intent_to_sole_source" else None
+    return result
+
+
+def response_due(text: str) -> str | None:
+    """The date by which an intent notice invites capability statements."""
+    dates = find_dates(text)
+    for m in list(DUE_FIELD.finditer(text)) + list(RESPONSE.finditer(text)):
+        after = [d for d in dates if m.end() - 5 <= d[0] <= m.end() + 120]
+        if after:
+            return after[0][2].isoformat()
+    return None
+
+

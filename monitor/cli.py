@@ -190,6 +190,73 @@ def run(settings: Settings, once: bool) -> None:
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table",
+              show_default=True, help="table for people; jsonl is one SCHEMA.md object a line.")
+def extract(paths: tuple[Path, ...], fmt: str) -> None:
+    """Read vendor, amount, authority, rationale and dates out of documents.
+
+    PATH is a PDF, DOCX, HTML or text file, or a folder holding one document (the first of
+    document.pdf, document.docx, document.html, text.txt; its name becomes the id, and a
+    notice.json beside it adds the notice's class and response date). Every value comes
+    with the quote, page and character span it was read from.
+    """
+    from extractors import extract as run_extract
+    from extractors.files import load_target
+
+    for path in paths:
+        doc, notice, doc_id = load_target(path)
+        result = run_extract(doc, notice, doc_id)
+        if fmt == "jsonl":
+            click.echo(json.dumps(result, ensure_ascii=False))
+        elif fmt == "json":
+            click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        else:
+            _print_extraction(result)
+
+
+def _print_extraction(r: dict[str, Any]) -> None:
+    from extractors import plain_words
+
+    table = Table(title=f"{r['id']}  ({r['doc_kind']}, {r['status']})", show_header=False,
+                  box=None, pad_edge=False)
+    table.add_column("field", style="bold", no_wrap=True)
+    table.add_column("value")
+    table.add_column("from the document", style="dim")
+
+    def quote(ev: dict[str, Any] | None) -> str:
+        if not ev:
+            return ""
+        page = f"p.{ev['page']} " if ev.get("page") else ""
+        return f'{page}"{" ".join(ev["quote"].split())[:160]}"'
+
+    agency = r.get("agency") or {}
+    table.add_row("agency", " / ".join(agency.get("path") or []) or "—", agency.get("name", ""))
+    for v in r["vendors"][:3] or [None]:
+        table.add_row("vendor", v["name"] if v else "— (not named)", quote(v and v["evidence"]))
+    a = r.get("amount")
+    money = ("redacted" if r["redacted_amount"] else "—") if not a or a["value_usd"] is None \
+        else f"${a['value_usd']:,.0f} ({a['kind'].replace('_', ' ')})"
+    table.add_row("amount", money, quote(a and a.get("evidence")))
+    auth = r.get("authority") or {}
+    table.add_row("authority", f"{plain_words(auth.get('category'))}"
+                  + (f" — {', '.join(auth['citations'])}" if auth.get("citations") else ""),
+                  quote(auth.get("evidence")))
+    rat = r.get("rationale")
+    table.add_row("rationale", (rat or {}).get("summary", "—")[:200], "")
+    for d in r["dates"]:
+        if d["type"] != "other":
+            table.add_row(d["type"].replace("_", " "), d["date"], quote(d["evidence"]))
+    if "notice_class" in r:
+        table.add_row("notice", r["notice_class"], r.get("notice_reason", ""))
+        table.add_row("response due", r.get("response_due") or "—", "")
+    for problem in r["problems"]:
+        table.add_row("problem", problem, "")
+    out.print(table)
+    out.print()
+
+
+@cli.command()
 @click.option("--output", type=click.Path(path_type=Path), default=Path("demo-output"),
               show_default=True, help="Where the demo writes its databases and files.")
 @click.pass_obj

@@ -27,7 +27,8 @@ SECRET_PARAMS = ("api_key", "token", "X-Amz-Signature", "X-Amz-Credential", "X-A
 RETRY_STATUSES = {500, 502, 503, 504}
 
 
-_SECRET_RE = re.compile(r"([?&](?:%s)=)(?!null(?:&|$))[^&#]+" % "|".join(SECRET_PARAMS))
+_SECRET_PARAMS_RE = "|".join(SECRET_PARAMS)
+_SECRET_RE = re.compile(rf"([?&](?:{_SECRET_PARAMS_RE})=)(?!null(?:&|$))[^&#]+")
 
 
 def redact_url(url: httpx.URL | str) -> str:

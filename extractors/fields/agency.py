@@ -1,0 +1,70 @@
+"""Agency normalisation against an editable alias table with hierarchy (data/agencies.toml)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+TABLE = Path(__file__).resolve().parent.parent / "data" / "agencies.toml"
+
+
+@dataclass(frozen=True)
+class Agency:
+    name: str
+    parent: str | None
+    patterns: tuple[re.Pattern[str], ...]
+
+
+@lru_cache(maxsize=4)
+def load_table(path: Path = TABLE) -> dict[str, Agency]:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    table: dict[str, Agency] = {}
+    for row in data.get("agency", []):
+        pats = [re.compile(r"(?<![\w])" + re.escape(a).replace(r"\ ", r"\s+") + r"(?![\w])", re.I)
+                for a in [row["name"], *row.get("aliases", [])]]
+        pats += [re.compile(r"(?<![\w/])" + re.escape(a) + r"(?![\w])")
+                 for a in row.get("acronyms", [])]
+        table[row["name"]] = Agency(row["name"], row.get("parent"), tuple(pats))
+    return table
+
+
+def path_of(name: str, table: dict[str, Agency]) -> list[str]:
+    out: list[str] = []
+    while name and name in table and name not in out:
+        out.insert(0, name)
+        name = table[name].parent or ""
+    return out
+
+
+def normalize(text: str, table: dict[str, Agency] | None = None) -> dict[str, Any] | None:
+    """The most specific agency mentioned earliest; ``name`` is the text as written."""
+    table = table or load_table()
+    hits: list[tuple[int, int, int, str, str]] = []
+    for agency in table.values():
+        for pattern in agency.patterns:
+            m = pattern.search(text)
+            if m:
+                depth = len(path_of(agency.name, table))
+                hits.append((m.start(), -depth, m.end(), agency.name, m.group(0)))
+                break
+    if not hits:
+        return None
+    hits.sort()
+    first = hits[0]
+    # prefer a child agency named close to the first hit (e.g. "DHS ... ICE")
+    nearby = [h for h in hits if h[0] - first[0] < 400 and
+              first[3] in path_of(h[3], table)]
+    best = min(nearby or [first], key=lambda h: (h[1], h[0]))
+    return {"name": best[4], "normalized": best[3], "path": path_of(best[3], table)}
+
+
+def matches(subscription_agency: str, agency_path: list[str],
+            table: dict[str, Agency] | None = None) -> bool:
+    """Does a filter on ``subscription_agency`` (any alias) cover an agency path?"""
+    table = table or load_table()
+    wanted = normalize(subscription_agency, table)
+    return bool(wanted) and wanted["normalized"] in agency_path

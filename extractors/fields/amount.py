@@ -1,0 +1,130 @@
+"""Dollar amounts: the headline value of the action, the other figures, and redaction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from extractors.fields.common import sentence_span
+from extractors.types import Document
+
+SCALE = {"thousand": 10**3, "k": 10**3, "million": 10**6, "mil": 10**6, "m": 10**6,
+         "mm": 10**6, "billion": 10**9, "b": 10**9, "bn": 10**9}
+MONEY = re.compile(
+    r"(?:US\s?|U\.S\.\s?)?\$\s?(?P<num>\d{1,3}(?:,\s?\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d+)?)"
+    r"(?:\s?(?P<scale>million|billion|thousand|mil|MM|bn|M|B|K)\b)?"
+    r"|(?P<num2>\d{1,3}(?:,\d{3})+(?:\.\d{2})?|\d+(?:\.\d+)?)\s?(?P<scale2>million|billion)?"
+    r"\s?(?:USD|U\.S\. dollars|dollars)\b", re.I)
+REDACTION = re.compile(
+    r"\$\s*\(b\)\s*\(\s*[46]\s*\)|\(b\)\s*\(4\)|\[\s*REDACTED\s*\]|\bREDACTED\b|\$\s*[xX*]{2,}|█+|"
+    r"\$\s*(?:\[\s*\]|_{3,})", re.I)
+CUE = re.compile(
+    r"estimated\s+(?:total\s+|overall\s+|aggregate\s+)?(?:contract\s+)?(?:value|cost|price|amount|"
+    r"dollar)|total\s+(?:estimated\s+|evaluated\s+|contract\s+|combined\s+)?(?:value|cost|price|"
+    r"amount)|valued\s+at|value\s+of\s+(?:this|the)\s+(?:proposed\s+)?(?:action|acquisition|"
+    r"procurement|requirement|contract|modification|order|award|effort|bridge|extension)|"
+    r"not[- ]to[- ]exceed|\bNTE\b|ceiling|at\s+an\s+estimated|in\s+the\s+amount\s+of|"
+    r"estimated\s+at|approximately|award\s+of\s+approximately|amount\s+of\s+award|"
+    r"total\s+of|anticipated\s+(?:value|cost)|price\s+of|cost\s+of\s+(?:this|the)", re.I)
+DISTRACT = re.compile(
+    r"threshold|exceed(?:s|ing)?\s+(?:the\s+)?\$|not\s+exceeding|over\s+\$|more\s+than|greater\s+"
+    r"than|less\s+than|below|under\s+\$|above|up\s+to\s+\$|approv|competition\s+advocate|"
+    r"procurement\s+executive|head\s+of\s+(?:the\s+)?(?:contracting|agency)|previous(?:ly)?|"
+    r"prior\s+|to\s+date|already|savings?|los(?:s|ses)|impact|damage|fine[sd]?\b|penalt|"
+    r"revenue|budget|economic|industry|market|annual\s+sales|size\s+standard|per\s+(?:hour|unit|"
+    r"each|item|dose)|unit\s+price|simplified\s+acquisition|micro-?purchase|SAT\b", re.I)
+KINDS = [
+    (re.compile(r"not[- ]to[- ]exceed|\bNTE\b|ceiling|maximum", re.I), "ceiling"),
+    (re.compile(r"(?:base|basic)\s+(?:period|year|contract)?.{0,40}option|including\s+(?:all\s+)?"
+                r"options|inclusive\s+of\s+(?:all\s+)?options|base\s+plus", re.I),
+     "base_plus_options"),
+    (re.compile(r"per\s+(?:year|annum)|annual(?:ly)?|each\s+year|per\s+month|monthly|"
+                r"for\s+year\s+1|year\s+1\s+funding", re.I), "per_year"),
+    (re.compile(r"obligat|funded|funding\s+of|incremental", re.I), "obligated"),
+    (re.compile(r"estimat|total|value|approximately|award", re.I), "estimated_total"),
+]
+SILENT = re.compile(
+    r"(?:estimated|total)\s+(?:total\s+)?(?:value|cost|price|amount)[^.$\d\n]{0,80}?\bis\s*"
+    r"(?:\.|,|;|\s+including|\s+for\s+the|\s+and\b|\s+\n)", re.I)
+
+
+@dataclass
+class Money:
+    value: float
+    text: str
+    start: int
+    end: int
+    kind: str
+    score: float
+
+
+def parse_value(num: str, scale: str | None) -> float | None:
+    try:
+        value = Decimal(re.sub(r"[,\s]", "", num))
+    except InvalidOperation:
+        return None
+    mult = SCALE.get((scale or "").lower(), 1)
+    return float(value * mult)
+
+
+def find_money(text: str) -> list[Money]:
+    out = []
+    for m in MONEY.finditer(text):
+        num = m.group("num") or m.group("num2")
+        value = parse_value(num, m.group("scale") or m.group("scale2"))
+        if value is None or value < 100:
+            continue
+        s, e = sentence_span(text, m.start(), m.end(), limit=400)
+        ctx_before = text[max(s, m.start() - 220): m.start()]
+        ctx_after = text[m.end(): min(e, m.end() + 60)]
+        score = 0.0
+        cue = CUE.search(ctx_before[-160:]) or re.search(
+            r"\bTotal\b[^$\n]{0,40}$", ctx_before, re.I)
+        if cue:
+            score += 2.0 + (1.0 if re.search(r"estimat|total|value", cue.group(), re.I) else 0)
+        if DISTRACT.search(ctx_before[-90:]) or DISTRACT.search(ctx_after[:40]):
+            score -= 2.5
+        kind = next((k for pattern, k in KINDS if pattern.search(ctx_before[-120:] + " "
+                                                                  + ctx_after[:50])), "other")
+        out.append(Money(value, m.group(0).strip(), m.start(), m.end(), kind, score))
+    return out
+
+
+def extract_amounts(doc: Document) -> dict[str, Any]:
+    text = doc.text
+    money = find_money(text)
+    redacted = _redacted(text)
+    headline = None
+    candidates = sorted((m for m in money if m.score > 0), key=lambda m: (-m.score, m.start))
+    if candidates and not redacted:
+        headline = candidates[0]
+    amount = None
+    if headline:
+        s, e = sentence_span(text, headline.start, headline.end)
+        kind = headline.kind if headline.kind != "other" else "estimated_total"
+        amount = {"value_usd": headline.value, "text": headline.text, "kind": kind,
+                  "evidence": doc.evidence(s, e),
+                  "confidence": min(0.95, 0.5 + 0.12 * headline.score)}
+    elif redacted:
+        s, e = redacted
+        amount = {"value_usd": None, "text": text[s:e].strip()[:200], "kind": "estimated_total",
+                  "evidence": doc.evidence(s, e), "confidence": 0.6}
+    others = [{"value_usd": m.value, "text": m.text, "kind": m.kind}
+              for m in money if headline is None or m.start != headline.start]
+    return {"amount": amount, "other_amounts": others[:25], "redacted_amount": bool(redacted)}
+
+
+def _redacted(text: str) -> tuple[int, int] | None:
+    """Where the headline value was blacked out or silently removed, if it was."""
+    for m in CUE.finditer(text):
+        tail = text[m.end(): m.end() + 90]
+        red = REDACTION.search(tail)
+        money = MONEY.search(tail)
+        if red and (money is None or red.start() < money.start()):
+            return sentence_span(text, m.start(), m.end() + red.end())
+    for m in SILENT.finditer(text):
+        if not MONEY.search(text[m.start(): m.end() + 30]):
+            return sentence_span(text, m.start(), m.end())
+    return None

@@ -1,0 +1,170 @@
+"""Authority citations (old and new FAR numbering, statutes) and their category."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from extractors.fields.common import sentence_span
+from extractors.types import Document
+
+PAREN = r"(?P<paren>(?:\s?\((?:[a-zA-Z]{1,4}|\d{1,2})\))*)"
+FAR_RE = re.compile(
+    r"(?P<prefix>\b(?:RFO\s+)?(?:FAR|F\.A\.R\.?|Federal\s+Acquisition\s+Regulations?"
+    r"(?:\s*\(FAR\))?)(?:\s+(?:Class\s+)?Deviation)?\s*(?:Part\s+|Subpart\s+|§+\s*|"
+    r"[Ss]ection\s+)?)?"
+    r"(?<![\d.])(?P<base>6\.30[2-7]|6\.10[34]|8\.405\s*-\s*6|13\.106\s*-\s*[13]|13\.501|13\.5\b|"
+    r"13\.101\s*-\s*3|16\.505|12\.102|8\.402)(?P<dash>\s*-\s*\d{1,2}\b)?" + PAREN)
+USC_RE = re.compile(
+    r"\b(?P<title>10|41|40|38)\s*U\.?\s?S\.?\s?C\.?\s*(?:§+\s*|[Ss]ec(?:tion|\.)\s*)?"
+    r"(?P<sec>3304|3204|2304|253|252|1901|1903|152|501|8127)\b" + PAREN)
+CHECKED = re.compile(r"[☒☑■✔✓]|\[\s*[xX]\s*\]|\(\s*[xX]\s*\)")
+UNCHECKED = re.compile(r"[☐□]|\[\s*\]|\(\s*\)")
+
+EXCEPTIONS = {
+    "1": "only_one_source", "2": "urgency", "3": "industrial_mobilization_or_expert",
+    "4": "international_agreement", "5": "authorized_by_statute", "6": "national_security",
+    "7": "public_interest",
+}
+PROSE = [
+    (re.compile(r"unusual\s+and\s+compelling\s+urgency", re.I), "2"),
+    (re.compile(r"only\s+one\s+responsible\s+source", re.I), "1"),
+    (re.compile(r"national\s+security", re.I), "6"),
+    (re.compile(r"public\s+interest", re.I), "7"),
+    (re.compile(r"international\s+agreement", re.I), "4"),
+    (re.compile(r"authorized\s+or\s+required\s+by\s+statute", re.I), "5"),
+    (re.compile(r"industrial\s+mobilization|expert\s+services", re.I), "3"),
+]
+PLAIN = {
+    "only_one_source": "only one responsible source", "urgency": "unusual and compelling urgency",
+    "industrial_mobilization_or_expert": "industrial mobilization, R&D capability or expert "
+    "services", "international_agreement": "international agreement",
+    "authorized_by_statute": "authorized or required by statute",
+    "national_security": "national security", "public_interest": "public interest",
+    "fss_limited_sources_8_405_6": "limited sources under a GSA Schedule (FAR 8.405-6)",
+    "fair_opportunity_exception_16_505": "exception to fair opportunity (FAR 16.505)",
+    "simplified_sole_source_13_106": "sole source under simplified procedures (FAR 13.106)",
+    "sba_8a": "SBA 8(a) sole source", "other": "other authority",
+}
+
+
+@dataclass
+class Cite:
+    text: str  # normalized
+    start: int
+    end: int
+    exception: str | None  # "1".."7" for a FAR Part 6 exception
+    family: str  # "part6", "8.405", "16.505", "13.106", "12.102", "8.402", "statute-other"
+
+
+def _paren(raw: str) -> str:
+    return re.sub(r"\s+", "", raw or "")
+
+
+def find_citations(text: str) -> list[Cite]:
+    out: list[Cite] = []
+    for m in FAR_RE.finditer(text):
+        base = re.sub(r"\s+", "", m.group("base"))
+        dash = re.sub(r"\s+", "", m.group("dash") or "")
+        if not m.group("prefix") and base in ("12.102", "8.402", "13.5", "13.501"):
+            continue  # too ambiguous without "FAR"
+        if base in ("6.302", "6.303", "6.304", "6.305") and not dash and base != "6.302":
+            continue
+        paren = _paren(m.group("paren"))
+        norm = f"FAR {base}{dash}{paren}"
+        exception = dash[1:] if base in ("6.302", "6.103") and dash[1:] in EXCEPTIONS else None
+        if base in ("6.303", "6.304", "6.305", "6.306", "6.307", "6.104"):
+            continue  # approvals, posting and the like: not an authority
+        family = ("part6" if base.startswith("6.") else "8.405" if base.startswith("8.405")
+                  else "16.505" if base == "16.505" else "12.102" if base == "12.102"
+                  else "8.402" if base == "8.402" else "13.106")
+        if base == "6.302" and not dash:
+            exception = _prose_exception(text[m.end(): m.end() + 160])
+        out.append(Cite(norm, m.start(), m.end(), exception, family))
+    for m in USC_RE.finditer(text):
+        title, sec, paren = m.group("title"), m.group("sec"), _paren(m.group("paren"))
+        norm = f"{title} U.S.C. {sec}{paren}"
+        exception = None
+        pm = re.match(r"\(([ac])\)\((\d)\)", paren)
+        if sec in ("3304", "3204") and pm and pm.group(1) == "a":
+            exception = pm.group(2)
+        elif sec in ("2304", "253") and pm and pm.group(1) == "c":
+            exception = pm.group(2)
+        family = "part6" if sec in ("3304", "3204", "2304", "253") else (
+            "13.106" if sec == "1901" and "(e)" in paren or sec == "1901" else "statute-other")
+        out.append(Cite(norm, m.start(), m.end(), exception, family))
+    return _only_checked(text, sorted(out, key=lambda c: c.start))
+
+
+def _prose_exception(after: str) -> str | None:
+    for pattern, number in PROSE:
+        if pattern.search(after):
+            return number
+    return None
+
+
+def _only_checked(text: str, cites: list[Cite]) -> list[Cite]:
+    """On forms that list every authority with a checkbox, keep the ticked ones."""
+    marks = [c for c in cites if CHECKED.search(text[max(0, c.start - 12): c.start])
+             or CHECKED.search(text[c.end: c.end + 6])]
+    boxes = [c for c in cites if UNCHECKED.search(text[max(0, c.start - 12): c.start])]
+    if marks and boxes:
+        return marks
+    if boxes and not marks:
+        unboxed = [c for c in cites if c not in boxes]
+        return unboxed or cites
+    return cites
+
+
+def category_for(cites: list[Cite]) -> str | None:
+    part6 = [c.exception for c in cites if c.family == "part6" and c.exception]
+    if part6:
+        counts = Counter(part6)
+        first = part6[0]
+        best = max(counts, key=lambda k: (counts[k], k == first))
+        return EXCEPTIONS[best]
+    families = {c.family for c in cites}
+    for fam, cat in (("8.405", "fss_limited_sources_8_405_6"),
+                     ("16.505", "fair_opportunity_exception_16_505"),
+                     ("13.106", "simplified_sole_source_13_106")):
+        if fam in families:
+            return cat
+    if families & {"12.102", "8.402", "part6", "statute-other"}:
+        return "other"
+    return None
+
+
+def extract_authority(doc: Document, doc_kind: str | None = None) -> dict[str, Any] | None:
+    text = doc.text
+    cites = find_citations(text)
+    if not cites:
+        if doc_kind == "fr_sole_source_notice":
+            m = re.search(r"Justification for the Exception to Competition|single[- ]source|"
+                          r"sole[- ]source", text, re.I)
+            ev = doc.evidence(*sentence_span(text, m.start(), m.end())) if m else None
+            return {"citations": [], "category": "other", "evidence": ev, "confidence": 0.5}
+        return None
+    category = category_for(cites)
+    chosen = _primary(cites, category)
+    longest: dict[str, str] = {}
+    for c in cites:
+        key = re.sub(r"\(.*$", "", c.text)
+        if len(c.text) > len(longest.get(key, "")):
+            longest[key] = c.text
+    citations = list(dict.fromkeys(longest[re.sub(r"\(.*$", "", c.text)] for c in cites))
+    s, e = sentence_span(text, chosen.start, chosen.end)
+    return {"citations": citations, "category": category,
+            "evidence": doc.evidence(s, e), "confidence": 0.9 if category else 0.5}
+
+
+def _primary(cites: list[Cite], category: str | None) -> Cite:
+    for c in cites:
+        if c.exception and EXCEPTIONS.get(c.exception) == category:
+            return c
+    return cites[0]
+
+
+def plain_words(category: str | None) -> str:
+    return PLAIN.get(category or "", "not stated")

@@ -1,0 +1,98 @@
+"""What kind of document this is (SCHEMA doc_kind), and for notices: justification,
+intent to sole source, or neither."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+HEAD = 3000
+FR_NOTICE = re.compile(r"(?:^|\n)\s*(?:AGENCY|ACTION|SUMMARY)\s*:", re.I)
+FR_AWARD = re.compile(r"single[- ]source|sole[- ]source|exception\s+to\s+competition|"
+                      r"non-?competitive\s+(?:award|supplement)|program\s+expansion\s+supplement",
+                      re.I)
+JA = re.compile(r"justification\s+(?:and|&)\s+approval|\bJ\s?&\s?A\b|\bJOFOC\b|"
+                r"(?:justification|approval)\s+for\s+(?:use\s+of\s+)?other\s+than\s+full\s+and\s+"
+                r"open\s+competition|other\s+than\s+full\s+and\s+open\s+competition|"
+                r"justification\s+to\s+restrict\s+competition", re.I)
+LSJ = re.compile(r"limited[- ]sources?\s+justification|\bLSJ\b|FAR\s+8\.405-6", re.I)
+BRAND = re.compile(r"brand[- ]name\s+(?:justification|memorandum|determination|only)|"
+                   r"brand[- ]name\s+(?:specific|requirement)\s+justification", re.I)
+FAIR_OPP = re.compile(r"exception\s+to\s+(?:the\s+)?fair\s+opportunity|fair\s+opportunity\s+"
+                      r"exception|FAR\s+16\.505\(b\)\(2\)", re.I)
+SSJ = re.compile(r"sole[- ]source\s+(?:justification|determination|memorandum)|single[- ]source"
+                 r"\s+justification|justification\s+for\s+(?:a\s+)?(?:sole|single|other\s+than)"
+                 r"|13\.106-1|13\.501|only\s+one\s+source|sole\s+source\s+(?:procurement|"
+                 r"purchase|acquisition|award)", re.I)
+NOT_JUST = re.compile(r"decision\s+of\s+the\s+comptroller|GAO|B-\d{6}|protest", re.I)
+
+INTENT = re.compile(
+    r"(?:intends?|intention|intent|plans?|proposes?|anticipates?|will)\s+(?:to\s+)?(?:\w+\s+){0,6}?"
+    r"(?:award|negotiate|issue|procure|purchase|acquire|enter|solicit|place|contract|modify|"
+    r"extend)\w*\s+(?:\w+[\s,]+){0,14}?(?:on\s+a\s+)?(?:sole[- ]?source|single[- ]source|"
+    r"solely|non-?competitive|other\s+than\s+full|only\s+one|brand[- ]name\s+only|without\s+"
+    r"(?:full\s+and\s+open\s+)?competition|exclusively)|notice\s+of\s+(?:the\s+)?intent\w*\s+to"
+    r"\s+(?:award\s+(?:a\s+)?)?(?:sole|single|non-?compet)|intent\s+to\s+sole[- ]?source|"
+    r"(?:sole[- ]?source|single[- ]source)\s+(?:basis\s+)?(?:to|with)\s+[A-Z]|"
+    r"(?:intends?|intent)\s+to\s+(?:award|negotiate|issue)\s+(?:\w+\s+){0,12}?(?:to|with)\s+"
+    r"[A-Z][^.]{0,120}?(?:sole[- ]?source|only\s+(?:responsible\s+)?source|6\.302-1|13\.106-1)",
+    re.I)
+NOT_INTENT = re.compile(r"single\s+source\s+of\s+truth|single[- ]award|brand\s+name\s+or\s+"
+                        r"equal|full\s+and\s+open\s+competition\s+will|competitive(?:ly)?\s+"
+                        r"(?:award|solicit|procure)|8\(a\)\s+competed|is\s+not\s+a\s+sole",
+                        re.I)
+AWARD_DONE = re.compile(r"\bhas\s+(?:been\s+)?awarded|was\s+awarded|award\s+notice", re.I)
+
+
+def doc_kind(text: str, has_authority: bool) -> str:
+    head = text[:HEAD]
+    if FR_NOTICE.search(head) and FR_AWARD.search(text[:6000]):
+        return "fr_sole_source_notice"
+    if NOT_JUST.search(head[:600]) and not JA.search(head[:400]):
+        return "other"
+    if BRAND.search(head):
+        return "brand_name"
+    if LSJ.search(head) and not JA.search(head[:300]):
+        return "lsj"
+    if FAIR_OPP.search(head) and not JA.search(head[:300]):
+        return "fair_opportunity"
+    if JA.search(head):
+        if re.search(r"13\.106|13\.5|simplified", head, re.I) and not re.search(
+                r"6\.302|6\.103|3304|3204|2304", text, re.I):
+            return "ssj"
+        return "ja"
+    if SSJ.search(head):
+        return "ssj"
+    if has_authority:
+        return "other"
+    return "not_a_justification"
+
+
+def notice_class(text: str, notice: dict[str, Any]) -> tuple[str, str]:
+    """(class, reason) for a notice from its type, title and text."""
+    title = str(notice.get("title") or "")
+    ntype = str(notice.get("type") or notice.get("notice_type") or "")
+    body = text[:HEAD]
+    if re.search(r"justification", ntype, re.I) and not re.search(r"award", ntype, re.I):
+        return "justification", f"notice type is {ntype!r}"
+    if JA.search(body[:1500]) or re.search(r"^\s*(?:limited[- ]sources?|sole[- ]source|"
+                                           r"brand[- ]name)\s+justification", body, re.I | re.M):
+        if not INTENT.search(body[:400]) or JA.search(body[:300]):
+            return "justification", "the text is a justification document"
+    if re.search(r"\bJ\s?&\s?A\b|justification", title, re.I) and not re.search(
+            r"intent", title, re.I):
+        return "justification", f"title {title!r} names a justification"
+    scan = title + "\n" + text
+    m = INTENT.search(scan)
+    if m and not NOT_INTENT.search(scan[max(0, m.start() - 150): m.end() + 150]):
+        if not (AWARD_DONE.search(ntype) and not re.search(r"intent", scan[:600], re.I)):
+            return "intent_to_sole_source", f"states an intent: {m.group(0)[:80]!r}"
+    return "neither", "no justification or intent to sole source found"
+
+
+RESPONSE = re.compile(
+    r"(?:capabilit\w*|respon[sd]\w*|statements?|quot\w+|propos\w+|submi\w+|received|interested"
+    r"\s+(?:parties|firms|vendors|sources)|inquiries|objections?|challenges?)[^.]{0,200}?"
+    r"(?:no\s+later\s+than|NLT|by|before|on\s+or\s+before|due|until|deadline)", re.I)
+DUE_FIELD = re.compile(r"(?:RESPONSE\s+DATE|Response\s+Due(?:\s+Date)?|Closing\s+Date|Due\s+Date|"
+                       r"Offers?\s+Due)[^0-9A-Za-z]{0,20}", re.I)

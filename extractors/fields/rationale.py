@@ -1,0 +1,44 @@
+"""One or two sentences from the document on why competition was not used."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from extractors.nlp import sentences
+from extractors.types import Document
+
+CUES = [
+    (3, re.compile(r"only\s+(?:one\s+)?(?:responsible\s+)?source|no\s+other\s+(?:source|"
+                   r"vendor|company|firm|supplies)|sole\s+(?:source|provider|manufacturer)|"
+                   r"unusual\s+and\s+compelling|urgen(?:t|cy)|proprietary|exclusive|unique|"
+                   r"only\s+(?:vendor|company|firm|manufacturer|provider)|serious\s+injury|"
+                   r"(?:cannot|could\s+not)\s+(?:be\s+)?(?:met|satisf|provid)", re.I)),
+    (1, re.compile(r"because|due\s+to|therefore|justif|rationale|necessary|required|"
+                   r"delay|harm|risk|compatib|interoperab|data\s+rights|license", re.I)),
+]
+HEADING = re.compile(r"rationale|justification|reason|demonstration|nature\s+of|"
+                     r"exception\s+to\s+competition", re.I)
+
+
+def extract_rationale(doc: Document) -> dict[str, Any] | None:
+    text = doc.text
+    best: tuple[float, int, int] | None = None
+    for start, end in sentences(text):
+        sentence = text[start:end]
+        if len(sentence) < 40 or len(sentence) > 700:
+            continue
+        score = sum(w * len(p.findall(sentence)) for w, p in CUES)
+        if HEADING.search(text[max(0, start - 200): start]):
+            score += 1
+        if re.search(r"FAR\s+\d|U\.\s?S\.\s?C\.|^\s*(?:\d+\.\s*)?Authority", sentence):
+            score -= 3
+        if score > 0 and (best is None or score > best[0]):
+            best = (score, start, end)
+    if best is None:
+        return None
+    _, start, end = best
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return {"summary": re.sub(r"\s+", " ", text[start:end]).strip(),
+            "evidence": doc.evidence(start, end)}

@@ -1,0 +1,201 @@
+"""Vendors: the company the action goes to — not competitors, protesters or manufacturers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from extractors.fields.common import sentence_span
+from extractors.types import Document
+
+SUFFIX = (r"(?:Inc\.?|Incorporated|LLC|L\.L\.C\.?|Corp\.?|Corporation|Co\.|Company|Ltd\.?|"
+          r"Limited|LP|L\.P\.|LLP|PLLC|P\.C\.|PBC|GmbH|AG|S\.A\.|N\.V\.|A/S|plc|PLC)")
+WORD = r"(?:[A-Z0-9][\w'’&.\-/]*|&|and|of|de|der|la|the|for|du)"
+NAME_SUFFIXED = re.compile(rf"(?P<name>(?:the\s+)?[A-Z0-9][\w'’&.\-/]*(?:,?\s+{WORD}){{0,7}}?"
+                           rf",?\s+{SUFFIX})(?![\w])")
+NAME_PLAIN = re.compile(rf"(?P<name>(?:the\s+)?[A-Z0-9][\w'’&.\-/]*(?:\s+{WORD}){{0,6}})"
+                        rf"(?=[\s,.;:()\"”]|$)")
+CUES = [
+    (3.0, re.compile(r"(?:proposed|suggested|intended|recommended|selected|apparent|identified)"
+                     r"\s+(?:contractor|source|vendor|awardee|offeror|firm)s?(?:\(s\))?\s*"
+                     r"(?:is|will\s+be|:)?\s*:?\s*", re.I)),
+    (3.0, re.compile(r"(?:^|\n|\b)(?:Contractor|Vendor|Awardee|Recipient|Company|Source|Offeror|"
+                     r"Manufacturer)(?:['’]?s)?(?:\s+Name)?\s*\*?\s*:\s*|"
+                     r"\b(?:AWARDEE|VENDOR|CONTRACTOR|OFFEROR|COMPANY|SOURCE)(?:['’]?S)?\s+NAME\s*"
+                     r"\*?\s*:?\s*|\b(?:Vendor|Contractor|Awardee|Company)\s+Name\s*:?\s*")),
+    (3.0, re.compile(r"\bTo\s+Fund\s+(?:the\s+)?", re.I)),
+    (3.0, re.compile(r"only\s+(?:one\s+)?(?:responsible\s+)?(?:vendor|contractor|source|company|"
+                     r"firm|manufacturer|provider)s?\s*,\s*", re.I)),
+    (2.5, re.compile(r"incumbent(?:\s+(?:contractor|vendor|firm|company))?\s*,\s*", re.I)),
+    (2.5, re.compile(r"(?:sole[- ]?source|single[- ]source|non-?competitive(?:ly)?|solely|"
+                     r"directed|brand[- ]name)\s+(?:\w+\s+){0,7}?(?:to|with|from)\s+", re.I)),
+    (2.0, re.compile(r"(?:award(?:ed|ing)?|issu(?:e|ed|ing)|negotiat(?:e|ed|ing)|modif(?:y|ied)|"
+                     r"extend|place|enter\s+into|solicit|procure[ds]?|purchase[ds]?|"
+                     r"acquire[ds]?)\s+(?:(?:a|an|the|this|its|existing|new|sole|firm|fixed|"
+                     r"price|source|bridge|single|follow-on|purchase|delivery|task|blanket|"
+                     r"short-term|interim|noncompetitive|competitive|commercial|"
+                     r"[\w-]+-[\w-]+)[\s,]+){0,8}?(?:contract|order|award|modification|"
+                     r"agreement|BPA|extension|PO|requirement|item|items|license|licenses)?"
+                     r"\s*(?<!up )(?:to|with|from)\s+", re.I)),
+]
+AFTER_CUES = [
+    (2.5, re.compile(r"^\s*(?:,[^,]{0,60},\s*)?(?:\(.{0,40}\)\s*)?(?:is|are|was|remains|was\s+"
+                     r"(?:found|determined)\s+to\s+be|as)\s+(?:currently\s+)?(?:the\s+)?(?:only|"
+                     r"sole|single|original|incumbent|current|exclusive|manufacturer|OEM|"
+                     r"performing|authorized)", re.I)),
+    (2.0, re.compile(r"^\s*\((?:the\s+)?(?:OEM|original\s+equipment\s+manufacturer|incumbent|"
+                     r"contractor|vendor)\)", re.I)),
+]
+DISTRACT = re.compile(r"protest|protester|competitor|responded|respondent|capability\s+"
+                      r"statement|interested\s+(?:part|source|vendor)|other\s+(?:source|vendor|"
+                      r"compan)|previous(?:ly)?\s+award|former|reseller|distributor|authorized\s+"
+                      r"dealer", re.I)
+STOP = re.compile(r"^(?:the\s+)?(?:NOTICES?|SUMMARY|AGENCY|ACTION|SAT|Revision|Fund|VA|"
+                  r"Government|Contracting|Department|Agency|Office|United\s+"
+                  r"States|U\.S\.|US|FAR|DFARS|Federal|Army|Navy|Air\s+Force|Marine|Bureau|"
+                  r"Administration|Service|Center|Command|This|That|These|Such|Any|All|Each|"
+                  r"It|A|An|In|On|At|For|To|With|Section|Paragraph|Part|Title|Statement|"
+                  r"Justification|Approval|Contract|Order|Task|Delivery|Award|Sole|Single|"
+                  r"Brand|Name|Date|Period|Total|Estimated|Only|One|No|None|See|Per|SAM|"
+                  r"Unique|Entity|CAGE|UEI|DUNS|NAICS|PSC|Program|Project|Phase|Option|"
+                  r"Base|Year|Period|Requirement|Request|Purchase|Item|Product|Services?|"
+                  r"Supplies|Equipment|Software|Hardware|Maintenance|Support|Notice|"
+                  r"Solicitation|Proposal|Market|Research|Small|Business|Vendor|Contractor|"
+                  r"Offeror|Source|Company|Firm|Manufacturer|OEM|Original|Incumbent|"
+                  r"Unusual|Compelling|Urgen\w*|Attachment|Enclosure|Table|Figure|Page|"
+                  r"Cardiolog\w*|Network|Memorandum|Bulletin|Instruction|Procurement)(?=\W|$)",
+                  re.I)
+FEDERAL = re.compile(r"^(?:the\s+)?(?:U\.\s?S\.|United\s+States|Department\s+of|Dept\.?\s+of|"
+                     r"Federal\s)|\b(?:Agency|Command|Directorate|Contracting\s+Office)\b", re.I)
+SUFFIX_RE = re.compile(SUFFIX + r"$")
+TRAIL = re.compile(r"(?:,?\s+(?:and|of|the|for|de|&|to|a|an|in|on|at|by|is))+$|[,.;:\s]+$")
+UEI = re.compile(r"\bUEI(?:\s*(?:SAM|Number|No\.?|#))?\s*[:#]?\s*([A-Z0-9]{12})\b")
+CAGE = re.compile(r"\bCAGE(?:\s*(?:Code|No\.?|#))?\s*[:#]?\s*([A-Z0-9]{5})\b")
+
+
+def clean_name(raw: str) -> str | None:
+    name = re.sub(r"\s+", " ", raw).strip().strip("\"“”'")
+    name = re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.I)
+    # stop at the first legal suffix: "Acme Inc. of Denver" → "Acme Inc."
+    m = re.search(rf"^(.*?\b{SUFFIX})(?![\w])", name)
+    if m:
+        name = m.group(1)
+    else:
+        name = re.split(r",\s*\d|\s+\d{2,}\s", name)[0]
+        prev = None
+        while prev != name:
+            prev, name = name, TRAIL.sub("", name)
+    words = name.split()
+    if not words or len(name) < 3 or STOP.match(name) and not SUFFIX_RE.search(name):
+        return None
+    if FEDERAL.search(name) and not SUFFIX_RE.search(name):
+        return None
+    if re.search(r"\bFAR\b|\d+\.\d+|\b\d{1,2}\s+[A-Z]{3}\b", name):
+        return None
+    if sum(1 for w in words if w[:1].isupper() or w[:1].isdigit() or w == "&") < len(words) * 0.6:
+        return None
+    if re.fullmatch(r"[\d\W]+", name):
+        return None
+    return name
+
+
+def canonical(name: str) -> str:
+    base = re.sub(rf",?\s+{SUFFIX}$", "", name).strip(" ,")
+    return base or name
+
+
+ACRONYM = re.compile(r"\(([A-Z][A-Za-z&]{1,9})\)")
+
+
+def candidates(doc: Document) -> list[tuple[float, str, int, int]]:
+    """(weight, name, start, end): names after a cue phrase, and spaCy ORG entities
+    (company names with a legal suffix) weighted by what follows them."""
+    from extractors.nlp import organizations
+
+    text = doc.text
+    found: list[tuple[float, str, int, int]] = []
+    for weight, cue in CUES:
+        for m in cue.finditer(text):
+            n = NAME_SUFFIXED.match(text, m.end()) or NAME_PLAIN.match(text, m.end())
+            if not n or text[n.end("name"): n.end("name") + 2].startswith(":"):
+                continue
+            name = clean_name(n.group("name"))
+            if name:
+                found.append((weight, name, n.start("name"), n.start("name") + len(name)))
+    spans = [(s, e, t) for s, e, t in organizations(text)]
+    for m in NAME_PLAIN.finditer(text):
+        after = text[m.end(): m.end() + 80]
+        if any(p.search(after) for _, p in AFTER_CUES):
+            spans.append((m.start(), m.end(), m.group(0)))
+    for start, end, raw in spans:
+        name = clean_name(raw)
+        if not name:
+            continue
+        weight = 0.8 if SUFFIX_RE.search(name) else 0.0
+        after = text[end: end + 80]
+        for w, pattern in AFTER_CUES:
+            if pattern.search(after):
+                weight = max(weight, w)
+        if weight:
+            found.append((weight, name, start, start + len(name)))
+    return found
+
+
+def _aliases(text: str) -> dict[str, str]:
+    """"Golden State Medical Supply, Inc. (GSMS)": GSMS → the full name."""
+    out = {}
+    for m in ACRONYM.finditer(text):
+        head = text[max(0, m.start() - 90): m.start()]
+        full = re.search(rf"([A-Z][\w'’&.\-]*(?:,?\s+{WORD}){{0,7}}?(?:,?\s+{SUFFIX})?)\s*$",
+                         head)
+        if full:
+            name = clean_name(full.group(1))
+            initials = "".join(w[0] for w in (name or "").split() if w[0].isupper())
+            if name and initials[: len(m.group(1))].upper() == m.group(1).upper()[: len(initials)]:
+                out[_key(m.group(1))] = name
+    return out
+
+
+def extract_vendors(doc: Document, limit: int = 5) -> list[dict[str, Any]]:
+    text = doc.text
+    scores: dict[str, float] = {}
+    first: dict[str, tuple[int, int]] = {}
+    display: dict[str, str] = {}
+    aliases = _aliases(text)
+    for weight, name, start, end in candidates(doc):
+        if _key(name) in aliases:
+            name = aliases[_key(name)]
+        s, e = sentence_span(text, start, end)
+        if DISTRACT.search(text[s:e]):
+            weight *= 0.3
+        key = _key(name)
+        if not key:
+            continue
+        scores[key] = scores.get(key, 0.0) + weight
+        if key not in first or weight > 1.5 and first[key][0] > start:
+            first.setdefault(key, (start, end))
+        if SUFFIX_RE.search(name) or key not in display:
+            display[key] = name
+    ranked = sorted(scores, key=lambda k: (-scores[k], first[k][0]))
+    out = []
+    for key in ranked[:limit]:
+        if scores[key] < 1.5:
+            continue
+        start, end = first[key]
+        s, e = sentence_span(text, start, end)
+        out.append({"name": display[key], "canonical": canonical(display[key]),
+                    "evidence": doc.evidence(s, e),
+                    "confidence": round(min(0.97, 0.4 + 0.1 * scores[key]), 2)})
+    if out:
+        ids = {}
+        if m := UEI.search(text):
+            ids["uei"] = m.group(1)
+        if m := CAGE.search(text):
+            ids["cage"] = m.group(1)
+        out[0].update(ids)
+    return out
+
+
+def _key(name: str) -> str:
+    words = re.sub(r"[^a-z0-9 ]+", " ", canonical(name).lower()).split()
+    return " ".join(w for w in words if w not in {"the", "inc", "llc", "corp", "co"})

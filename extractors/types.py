@@ -1,0 +1,55 @@
+"""Values that cross the extractors boundary. ``monitor`` converts its rows into these."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    number: int | None  # 1-based; None for formats without pages (DOCX, HTML, plain text)
+    text: str
+    method: str  # "text", "ocr", "docx", "html", "plain"
+
+
+@dataclass
+class Document:
+    """The text of one document, page by page, and what went wrong reading it."""
+
+    pages: list[Page] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    media_type: str = "text/plain"
+    name: str = ""
+    status: str = "ok"  # ok | partial | unreadable | too_large | encrypted | timeout
+
+    def __post_init__(self) -> None:
+        self._text: str | None = None
+        self._starts: list[int] = []
+
+    @classmethod
+    def from_text(cls, text: str, name: str = "") -> Document:
+        return cls(pages=[Page(None, text, "plain")], name=name)
+
+    @property
+    def text(self) -> str:
+        """All pages joined by blank lines; evidence offsets point into this string."""
+        if self._text is None:
+            parts, starts, pos = [], [], 0
+            for page in self.pages:
+                starts.append(pos)
+                parts.append(page.text)
+                pos += len(page.text) + 2
+            self._text, self._starts = "\n\n".join(parts), starts
+        return self._text
+
+    def page_at(self, offset: int) -> int | None:
+        _ = self.text
+        if not self._starts:
+            return None
+        return self.pages[max(0, bisect.bisect_right(self._starts, offset) - 1)].number
+
+    def evidence(self, start: int, end: int) -> dict[str, Any]:
+        return {"quote": self.text[start:end], "page": self.page_at(start), "start": start,
+                "end": end}
