@@ -68,7 +68,7 @@ def response_due(text: str) -> str | None:
     for m in list(DUE_FIELD.finditer(text)) + list(RESPONSE.finditer(text)):
         after = [d for d in dates if m.end() - 5 <= d[0] <= m.end() + 120]
         if after:
-            return after[0][2].isoformat()
+            return after[0][2]
     return None
 
 

@@ -77,6 +77,8 @@ def find_citations(text: str) -> list[Cite]:
         exception = dash[1:] if base in ("6.302", "6.103") and dash[1:] in EXCEPTIONS else None
         if base in ("6.303", "6.304", "6.305", "6.306", "6.307", "6.104"):
             continue  # approvals, posting and the like: not an authority
+        if base == "13.106-3" and not paren.startswith("(b)"):
+            continue  # 13.106-3(a) is about price reasonableness
         family = ("part6" if base.startswith("6.") else "8.405" if base.startswith("8.405")
                   else "16.505" if base == "16.505" else "12.102" if base == "12.102"
                   else "8.402" if base == "8.402" else "13.106")
@@ -95,7 +97,41 @@ def find_citations(text: str) -> list[Cite]:
         family = "part6" if sec in ("3304", "3204", "2304", "253") else (
             "13.106" if sec == "1901" and "(e)" in paren or sec == "1901" else "statute-other")
         out.append(Cite(norm, m.start(), m.end(), exception, family))
-    return _only_checked(text, sorted(out, key=lambda c: c.start))
+    cites = _only_checked(text, sorted(out, key=lambda c: c.start))
+    cites = _drop_form_lists(text, cites)
+    return _drop_bare_when_specific(cites)
+
+
+def _drop_bare_when_specific(cites: list[Cite]) -> list[Cite]:
+    """"FAR 6.103, specifically 6.103-2": the bare section adds nothing."""
+    texts = [c.text for c in cites]
+    return [c for c in cites if not (re.fullmatch(r"FAR \d+\.\d+", c.text) and any(
+        t.startswith(c.text + "-") or t.startswith(c.text + "(") for t in texts))]
+
+
+def _drop_form_lists(text: str, cites: list[Cite]) -> list[Cite]:
+    """A form that lists every Part 6 exception: keep the ticked item, or drop the list."""
+    part6 = [c for c in cites if c.family == "part6" and c.exception]
+    clusters: list[list[Cite]] = []
+    for c in part6:
+        if clusters and c.start - clusters[-1][-1].end < 400:
+            clusters[-1].append(c)
+        else:
+            clusters.append([c])
+    drop: set[int] = set()
+    for cluster in clusters:
+        if len({c.exception for c in cluster}) < 4:
+            continue
+        ticked = []
+        for i, c in enumerate(cluster):
+            lo = cluster[i - 1].end if i else max(0, c.start - 150)
+            item = text[lo: c.end + 10]
+            if CHECKED.search(item) or re.search(r"\(\s*[xX✓]\s*\)|\[\s*[xX]\s*\]", item):
+                ticked.append(c.exception)
+        for c in cluster:
+            if c.exception not in ticked:
+                drop.add(id(c))
+    return [c for c in cites if id(c) not in drop]
 
 
 def _prose_exception(after: str) -> str | None:

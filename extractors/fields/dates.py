@@ -20,31 +20,50 @@ DATE_RES = [
                + YEAR + r"\b", re.I),
     re.compile(r"\b(?P<y>(?:19|20)\d{2})[-.](?P<m>\d{2})[-.](?P<d>\d{2})\b"),
     re.compile(r"(?<![\d/.-])(?P<m>\d{1,2})[/-](?P<d>\d{1,2})[/-](?P<y>(?:19|20)?\d{2})(?![\d/])"),
+    re.compile(r"\b" + MONTH + r"\.?,?\s+" + YEAR + r"\b", re.I),  # month precision
 ]
-SKIP_BEFORE = re.compile(r"(?:\bRev(?:ision|ised)?\.?|\bForm\b[^\n]{0,30}|\bVersion|\bUpdated|"
-                         r"\bEdition|\bdtd|\bFAC\b|\bOMB\b|\bEffective)\s*[:#]?\s*$", re.I)
+# Some PDFs map digits to Greek code points (U+03EC + n); read them as digits, 1:1.
+DIGITS = str.maketrans({chr(0x03EC + n): str(n) for n in range(10)})
+SKIP_BEFORE = re.compile(r"(?:\bRev(?:ision|ised)?\.?(?::\s*\d+[^\n]{0,30})?|\bForm\b[^\n]{0,30}|"
+                         r"\bVersion(?:\s+Control)?(?:\s+Date)?|\bUpdated|\bEdition|\bdtd|\bFAC\b|"
+                         r"\bOMB\b|\bEffective(?:\s+Date)?|\bFiled|\bPrinted)\s*[:#]?\s*$", re.I)
+FIELD = r"[\s:*\-]*(?:\([^)\n]{0,14}\))?[\s:*\-]*$"
 ROLES = [
-    ("signature", re.compile(r"(?:^|\n)\s*Date\s*:\s*$|digitally\s+signed|signature|signed|"
-                             r"\bdate\s+signed|\bconcur|approv(?:ed|al|ing)[^.\n]{0,40}$|"
-                             r"(?:Officer|Executive|Counsel|Advocate|Activity|Chief|Director)"
-                             r"[^.\n]{0,40}$", re.I)),
+    ("pop_end", re.compile(r"(?:End|Ending|Completion)\s+Date" + FIELD, re.I)),
+    ("pop_start", re.compile(r"(?:Start|Begin\w*)\s+Date" + FIELD, re.I)),
+    ("contract_expiration", re.compile(r"Expiration\s+Date" + FIELD, re.I)),
+    ("delivery", re.compile(r"(?:Delivery|Need)\s+Date" + FIELD, re.I)),
+    ("award", re.compile(r"award\w*\s+(?:date|on|by)" + FIELD + r"|anticipated\s+award[^.\n]{0,30}$|"
+                         r"date\s+of\s+award" + FIELD + r"|awarded\s+on\s*$", re.I)),
     ("response_due", re.compile(r"(?:respon[sd]\w*|capabilit\w*\s+statements?|quot\w+|"
                                 r"propos\w+|offers?|submi\w+|receiv\w+|inquiries|questions)"
                                 r"[^.\n]{0,80}(?:due|by|before|no\s+later\s+than|NLT|until|on"
-                                r"\s+or\s+before)\s*[^.\n]{0,25}$|response\s+date[^.\n]{0,30}$|"
-                                r"closing\s+date[^.\n]{0,20}$|due\s+(?:date|by|on)[^.\n]{0,20}$",
+                                r"\s+or\s+before)\s*[^.\n]{0,45}$|response\s+date" + FIELD + "|"
+                                r"closing\s+date" + FIELD + r"|due\s+(?:date|by|on)[^.\n]{0,20}$",
                                 re.I)),
+    ("signature", re.compile(r"(?:^|\n)\s*Date\s*:\s*$|digitally\s+signed|signature|signed|"
+                             r"\bdate\s+signed|\bconcur|approv(?:ed|al|ing)[^.\n]{0,40}$|"
+                             r"(?:Officer|Executive|Counsel|Advocate|Activity|Chief|Director)"
+                             r"[^.\n]{0,40}$|_{3,}\s*$", re.I)),
     ("prototype_due", re.compile(r"prototype[^.\n]{0,60}$", re.I)),
-    ("pop_start", re.compile(r"(?:period\s+of\s+performance|performance\s+period|PoP|"
-                             r"begin\w*|start\w*|commenc\w*|effective)[^.\n]{0,60}"
-                             r"(?:from|of|on|:|is|begin\w*|start\w*)?\s*$", re.I)),
+    ("pop_start", re.compile(r"(?:period\s+of\s+performance|performance\s+period|\bPoP\b|"
+                             r"period\s+(?:for|of)\s+(?:this|the)\s+(?:award|agreement|contract|"
+                             r"order|extension|bridge)|project\s+period|budget\s+period|"
+                             r"\d+\s+months?\s+(?:from|beginning)|begin\w*|start\w*|commenc\w*|"
+                             r"effective|between)[^.\n]{0,60}(?:from|of|on|:|is|be|begin\w*|"
+                             r"start\w*)?\s*$", re.I)),
     ("contract_expiration", re.compile(r"expir\w+[^.\n]{0,60}$|(?:current|existing)\s+contract"
                                        r"[^.\n]{0,60}(?:ends?|through|until)\s*(?:on)?\s*$",
                                        re.I)),
     ("delivery", re.compile(r"deliver\w*[^.\n]{0,60}$|required\s+(?:by|no\s+later\s+than)\s*$",
                             re.I)),
-    ("award", re.compile(r"award\w*\s+(?:date|on|by)\s*:?\s*$|anticipated\s+award[^.\n]{0,30}$|"
-                         r"date\s+of\s+award\s*:?\s*$|awarded\s+on\s*$", re.I)),
+]
+AFTER_ROLES = [
+    ("contract_expiration", re.compile(r"^,?\s*(?:is|was)\s+the\s+(?:final|last)\s+date|"
+                                       r"^,?\s*(?:when|on\s+which)\s+the\s+(?:current|existing)"
+                                       r"\s+contract\s+(?:expires|ends)", re.I)),
+    ("signature", re.compile(r"^\s*_{2,}|^[_\s]*[A-Z][a-z]+\s+[A-Z][\w.]*[^\n]{0,40}"
+                             r"(?:Officer|Director|Chief|Administrator|Manager|Specialist|Date)\b")),
 ]
 RANGE_END = re.compile(r"(?:through|thru|to|until|-|–|—)\s*$", re.I)
 
@@ -53,30 +72,36 @@ def _ocr_year(y: str) -> str:
     return y.translate(str.maketrans({"l": "1", "I": "1", "O": "0"}))
 
 
-def parse_match(m: re.Match[str]) -> date | None:
+def parse_match(m: re.Match[str]) -> str | None:
+    """ISO day, or ISO month when the day is missing or impossible ("April 31")."""
     g = m.groupdict()
     try:
         year = int(_ocr_year(g["y"]))
         if year < 100:
             year += 2000
-        if g.get("mon"):
-            month = MONTHS[g["mon"][:3].lower()]
-        else:
-            month = int(g["m"])
-        return date(year, month, int(g["d"]))
+        month = MONTHS[g["mon"][:3].lower()] if g.get("mon") else int(g["m"])
+        if not 1 <= month <= 12 or not 1990 <= year <= 2040:
+            return None
+        if not g.get("d"):
+            return f"{year:04d}-{month:02d}"
+        try:
+            return date(year, month, int(g["d"])).isoformat()
+        except ValueError:
+            return f"{year:04d}-{month:02d}" if 1 <= int(g["d"]) <= 31 else None
     except (ValueError, KeyError):
         return None
 
 
-def find_dates(text: str) -> list[tuple[int, int, date]]:
-    found: dict[int, tuple[int, int, date]] = {}
+def find_dates(text: str) -> list[tuple[int, int, str]]:
+    text = text.translate(DIGITS)
+    found: dict[int, tuple[int, int, str]] = {}
     taken: list[tuple[int, int]] = []
     for pattern in DATE_RES:
         for m in pattern.finditer(text):
             if any(s <= m.start() < e for s, e in taken):
                 continue
             when = parse_match(m)
-            if when is None or not 1990 <= when.year <= 2040:
+            if when is None:
                 continue
             if SKIP_BEFORE.search(text[max(0, m.start() - 40): m.start()]):
                 continue
@@ -95,6 +120,11 @@ def extract_dates(doc: Document) -> list[dict[str, Any]]:
         raw_lead = text[max(0, start - 110): start]
         lead = re.sub(r"[ \t]*\n[ \t]*(?=[a-z0-9(])", " ", raw_lead)  # rejoin wrapped lines
         role = next((name for name, pattern in ROLES if pattern.search(lead)), "other")
+        tail = text[end: end + 80]
+        for name, pattern in AFTER_ROLES:
+            if role in ("other", "signature") and pattern.search(tail):
+                role = name
+                break
         if role == "pop_start" and RANGE_END.search(lead[-12:]):
             role = "pop_end"
         elif (previous_role in ("pop_start",) and start - previous_end < 20
@@ -103,11 +133,11 @@ def extract_dates(doc: Document) -> list[dict[str, Any]]:
         elif re.match(r"\s+\d{1,2}:\d{2}:\d{2}\s*[-+]\d{2}'?\d{2}", text[end: end + 20]):
             role = "signature"  # digital signature stamp: 2026.06.11 14:53:33 -05'00'
         previous_role, previous_end = role, end
-        key = (role, when.isoformat())
+        key = (role, when)
         if key in seen:
             continue
         seen.add(key)
         s, e = sentence_span(text, start, end, limit=200)
-        out.append({"type": role, "date": when.isoformat(), "text": text[start:end],
+        out.append({"type": role, "date": when, "text": text[start:end],
                     "evidence": doc.evidence(s, e)})
     return out

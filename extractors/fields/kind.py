@@ -7,24 +7,74 @@ import re
 from typing import Any
 
 HEAD = 3000
-FR_NOTICE = re.compile(r"(?:^|\n)\s*(?:AGENCY|ACTION|SUMMARY)\s*:", re.I)
+FR_MARK = re.compile(r"(?:^|\n)\s*(?:AGENCY|ACTION|SUMMARY)\s*:|Start\s+Preamble|\[FR\s+Doc|"
+                     r"federalregister\.gov|\b\d{2}\s+FR\s+\d{3,6}\b|\[\d{4}-\d{5}\]|"
+                     r"identifier:\s*\"/", re.I)
 FR_AWARD = re.compile(r"single[- ]source|sole[- ]source|exception\s+to\s+competition|"
-                      r"non-?competitive\s+(?:award|supplement)|program\s+expansion\s+supplement",
-                      re.I)
+                      r"non-?competitive\s+(?:award|supplement)|program\s+expansion\s+supplement|"
+                      r"(?:notice|announcement)\s+of\s+(?:intent\s+to\s+award|(?:proposed\s+)?"
+                      r"award)|cooperative\s+agreement|temporary\s+concession|unsolicited", re.I)
 JA = re.compile(r"justification\s+(?:and|&)\s+approval|\bJ\s?&\s?A\b|\bJOFOC\b|"
                 r"(?:justification|approval)\s+for\s+(?:use\s+of\s+)?other\s+than\s+full\s+and\s+"
                 r"open\s+competition|other\s+than\s+full\s+and\s+open\s+competition|"
-                r"justification\s+to\s+restrict\s+competition", re.I)
+                r"justification\s+to\s+restrict\s+competition|restricting\s+competition", re.I)
 LSJ = re.compile(r"limited[- ]sources?\s+justification|\bLSJ\b|FAR\s+8\.405-6", re.I)
 BRAND = re.compile(r"brand[- ]name\s+(?:justification|memorandum|determination|only)|"
-                   r"brand[- ]name\s+(?:specific|requirement)\s+justification", re.I)
+                   r"brand[- ]name\s+(?:specific|requirement)\s+justification|"
+                   r"brand\s+name\s*[-–—]\s*open\s+market", re.I)
 FAIR_OPP = re.compile(r"exception\s+to\s+(?:the\s+)?fair\s+opportunity|fair\s+opportunity\s+"
                       r"exception|FAR\s+16\.505\(b\)\(2\)", re.I)
+SSJ_TITLE = re.compile(r"(?:sole|single)[- ]?source\s+justification|S\s?OLE\s+SOURCE\s+"
+                       r"JUSTIFICATION|non-?competitive\s+justification|justification\s+for\s+"
+                       r"(?:a\s+)?(?:sole|single)[- ]source|sole[- ]source\s+(?:determination|"
+                       r"memorandum)", re.I)
 SSJ = re.compile(r"sole[- ]source\s+(?:justification|determination|memorandum)|single[- ]source"
-                 r"\s+justification|justification\s+for\s+(?:a\s+)?(?:sole|single|other\s+than)"
+                 r"\s+justification|justification\s+for\s+(?:a\s+)?(?:sole|single)"
                  r"|13\.106-1|13\.501|only\s+one\s+source|sole\s+source\s+(?:procurement|"
                  r"purchase|acquisition|award)", re.I)
-NOT_JUST = re.compile(r"decision\s+of\s+the\s+comptroller|GAO|B-\d{6}|protest", re.I)
+NOT_JUST = re.compile(r"decision\s+of\s+the\s+comptroller|\bGAO\b|B-\d{6}|protest", re.I)
+NOTICE_PAGE = re.compile(r"Notice\s+Type|Notice\s+Date|^\s*(?:SPECIAL\s+NOTICE|PRESOLICITATION|"
+                         r"SOURCES\s+SOUGHT)\b", re.I | re.M)
+INTENT_OPEN = re.compile(r"^[^.]{0,200}?\b(?:intends?|proposes?|plans?)\s+to\s+(?:award|"
+                         r"negotiate|issue|procure|solicit|purchase|contract|enter)", re.I)
+FRAGMENT_START = re.compile(r"^\s*(?:CUI\s*)?(?:\(?(?:[3-9]|1\d)[.)]\s|(?:III|IV|V|VI|VII|"
+                            r"VIII|IX|X)\.\s)")
+
+
+def _title_zone(text: str) -> str:
+    stripped = re.sub(r"^\s*(?:CUI[^\n]*|SOURCE\s+SELECTION[^\n]*|FOR\s+OFFICIAL[^\n]*)\n",
+                      "", text[:1500], flags=re.I)
+    return stripped[:450]
+
+
+def doc_kind(text: str, has_authority: bool) -> str:
+    head = text[:HEAD]
+    title = _title_zone(text)
+    if FR_MARK.search(text[:6000]) and FR_AWARD.search(text[:2000]):
+        return "fr_sole_source_notice"
+    if NOT_JUST.search(head[:600]) and not JA.search(head[:400]):
+        return "other"
+    if NOTICE_PAGE.search(text[:400]) or INTENT_OPEN.search(title[:300]):
+        return "other"
+    if FRAGMENT_START.match(text[:40]):
+        return "fragment"
+    for zone in (title, head):
+        if BRAND.search(zone):
+            return "brand_name"
+        if LSJ.search(zone) and not JA.search(zone[:300]):
+            return "lsj"
+        if FAIR_OPP.search(zone) and not JA.search(zone[:300]):
+            return "fair_opportunity"
+        if zone is title and SSJ_TITLE.search(zone):
+            return "ssj"
+        if JA.search(zone):
+            return "ja"
+    if SSJ.search(head):
+        return "ssj"
+    if has_authority:
+        return "other"
+    return "not_a_justification"
+
 
 INTENT = re.compile(
     r"(?:intends?|intention|intent|plans?|proposes?|anticipates?|will)\s+(?:to\s+)?(?:\w+\s+){0,6}?"
@@ -42,30 +92,6 @@ NOT_INTENT = re.compile(r"single\s+source\s+of\s+truth|single[- ]award|brand\s+n
                         r"(?:award|solicit|procure)|8\(a\)\s+competed|is\s+not\s+a\s+sole",
                         re.I)
 AWARD_DONE = re.compile(r"\bhas\s+(?:been\s+)?awarded|was\s+awarded|award\s+notice", re.I)
-
-
-def doc_kind(text: str, has_authority: bool) -> str:
-    head = text[:HEAD]
-    if FR_NOTICE.search(head) and FR_AWARD.search(text[:6000]):
-        return "fr_sole_source_notice"
-    if NOT_JUST.search(head[:600]) and not JA.search(head[:400]):
-        return "other"
-    if BRAND.search(head):
-        return "brand_name"
-    if LSJ.search(head) and not JA.search(head[:300]):
-        return "lsj"
-    if FAIR_OPP.search(head) and not JA.search(head[:300]):
-        return "fair_opportunity"
-    if JA.search(head):
-        if re.search(r"13\.106|13\.5|simplified", head, re.I) and not re.search(
-                r"6\.302|6\.103|3304|3204|2304", text, re.I):
-            return "ssj"
-        return "ja"
-    if SSJ.search(head):
-        return "ssj"
-    if has_authority:
-        return "other"
-    return "not_a_justification"
 
 
 def notice_class(text: str, notice: dict[str, Any]) -> tuple[str, str]:
