@@ -58,8 +58,20 @@ def extract(doc: Document, notice: dict[str, Any] | None = None,
         cls, reason = notice_class(text, notice)
         result["notice_class"] = cls
         result["notice_reason"] = reason
-        result["response_due"] = response_due(text) if cls == "intent_to_sole_source" else None
+        due = None
+        if cls == "intent_to_sole_source":
+            due = response_due(text) or _metadata_due(notice)
+        result["response_due"] = due
     return result
+
+
+def _metadata_due(notice: dict[str, Any]) -> str | None:
+    """SAM.gov's own response deadline, when the text gives none."""
+    for key in ("response_deadline", "responseDeadLine", "response_date", "close_dt"):
+        value = notice.get(key)
+        if isinstance(value, str) and len(value) >= 10 and value[:4].isdigit():
+            return value[:10]
+    return None
 
 
 def response_due(text: str) -> str | None:

@@ -76,20 +76,29 @@ def doc_kind(text: str, has_authority: bool) -> str:
     return "not_a_justification"
 
 
+VERBS = (r"(?:award|negotiat|issu|procur|purchas|acquir|enter|solicit|plac|contract|modif|"
+         r"extend|request|mak|buy|obtain|exercis)")
+EXCEPTION_CITES = (r"(?:6\.302-1|6\.103-1|13\.106-1|13\.501|8\.405-6|2304\s?\(c\)\s?\(1\)|"
+                   r"3304\s?\(a\)\s?\(1\)|3204\s?\(a\)\s?\(1\)|6\.302-2|6\.103-2)")
 INTENT = re.compile(
-    r"(?:intends?|intention|intent|plans?|proposes?|anticipates?|will)\s+(?:to\s+)?(?:\w+\s+){0,6}?"
-    r"(?:award|negotiate|issue|procure|purchase|acquire|enter|solicit|place|contract|modify|"
-    r"extend)\w*\s+(?:\w+[\s,]+){0,14}?(?:on\s+a\s+)?(?:sole[- ]?source|single[- ]source|"
-    r"solely|non-?competitive|other\s+than\s+full|only\s+one|brand[- ]name\s+only|without\s+"
-    r"(?:full\s+and\s+open\s+)?competition|exclusively)|notice\s+of\s+(?:the\s+)?intent\w*\s+to"
-    r"\s+(?:award\s+(?:a\s+)?)?(?:sole|single|non-?compet)|intent\s+to\s+sole[- ]?source|"
+    r"(?:intends?|intention|intent|plans?|proposes?|anticipates?|will)\s+(?:to\s+)?(?:be\s+)?"
+    r"(?:\w+\s+){0,6}?" + VERBS + r"\w*\s+(?:\w+[\s,]+){0,14}?(?:on\s+a\s+)?(?:sole[- ]?source|"
+    r"single[- ]source|solely\s+(?:with|to)|non-?competitive|other\s+than\s+full|only\s+one|"
+    r"brand[- ]name\s+only|without\s+(?:full\s+and\s+open\s+)?competition|exclusively)|"
+    r"notice\s+of\s+(?:the\s+)?intent\w*\s+to\s+(?:award\s+(?:a\s+)?)?(?:sole|single|non-?compet|"
+    r"brand[- ]name)|intent\s+to\s+sole[- ]?source|"
+    r"(?:intends?|intent)\s+to\s+solely\s+" + VERBS + r"|" + VERBS + r"\w*\s+solely\s+with|"
     r"(?:sole[- ]?source|single[- ]source)\s+(?:basis\s+)?(?:to|with)\s+[A-Z]|"
     r"(?:intends?|intent)\s+to\s+(?:award|negotiate|issue)\s+(?:\w+\s+){0,12}?(?:to|with)\s+"
-    r"[A-Z][^.]{0,120}?(?:sole[- ]?source|only\s+(?:responsible\s+)?source|6\.302-1|13\.106-1)",
+    r"[A-Z][^.]{0,120}?(?:sole[- ]?source|only\s+(?:responsible\s+)?source|6\.302-1|13\.106-1)|"
+    r"(?:intends?|intent)\s+to\s+\w+[^.]{0,150}?(?:authority\s+of|pursuant\s+to|IAW|in\s+"
+    r"accordance\s+with|as\s+prescribed\s+by)[^.]{0,60}?" + EXCEPTION_CITES + r"|"
+    r"issued\s+as\s+an?,?\s+other\s+than\s+full\s+and\s+open",
     re.I)
 NOT_INTENT = re.compile(r"single\s+source\s+of\s+truth|single[- ]award|brand\s+name\s+or\s+"
                         r"equal|full\s+and\s+open\s+competition\s+will|competitive(?:ly)?\s+"
-                        r"(?:award|solicit|procure)|8\(a\)\s+competed|is\s+not\s+a\s+sole",
+                        r"(?:award|solicit|procure)|8\(a\)\s+competed|is\s+not\s+a\s+sole|"
+                        r"full\s+and\s+open\s+requirement|competitive\s+spares|based\s+solely",
                         re.I)
 AWARD_DONE = re.compile(r"\bhas\s+(?:been\s+)?awarded|was\s+awarded|award\s+notice", re.I)
 
@@ -101,8 +110,10 @@ def notice_class(text: str, notice: dict[str, Any]) -> tuple[str, str]:
     body = text[:HEAD]
     if re.search(r"justification", ntype, re.I) and not re.search(r"award", ntype, re.I):
         return "justification", f"notice type is {ntype!r}"
-    if JA.search(body[:1500]) or re.search(r"^\s*(?:limited[- ]sources?|sole[- ]source|"
-                                           r"brand[- ]name)\s+justification", body, re.I | re.M):
+    heading = re.search(r"^\s*(?:" + JA.pattern + r"|(?:limited[- ]sources?|sole[- ]source|"
+                        r"single[- ]source|brand[- ]name)\s+justification)", body[:2500],
+                        re.I | re.M)
+    if JA.search(_title_zone(body)) or heading:
         if not INTENT.search(body[:400]) or JA.search(body[:300]):
             return "justification", "the text is a justification document"
     if re.search(r"\bJ\s?&\s?A\b|justification", title, re.I) and not re.search(

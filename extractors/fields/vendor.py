@@ -11,9 +11,9 @@ from extractors.types import Document
 SUFFIX = (r"(?:Inc\.?|Incorporated|LLC|L\.L\.C\.?|Corp\.?|Corporation|Co\.|Company|Ltd\.?|"
           r"Limited|LP|L\.P\.|LLP|PLLC|P\.C\.|PBC|GmbH|AG|S\.A\.|N\.V\.|A/S|plc|PLC)")
 WORD = r"(?:[A-Z0-9][\w'’&.\-/]*|&|and|of|de|der|la|the|for|du)"
-NAME_SUFFIXED = re.compile(rf"(?P<name>(?:the\s+)?[A-Z0-9][\w'’&.\-/]*(?:,?\s+{WORD}){{0,7}}?"
+NAME_SUFFIXED = re.compile(rf"[“\"']?(?P<name>(?:the\s+)?[A-Z0-9][\w'’&.\-/]*(?:,?\s+{WORD}){{0,7}}?"
                            rf",?\s+{SUFFIX})(?![\w])")
-NAME_PLAIN = re.compile(rf"(?P<name>(?:the\s+)?[A-Z0-9][\w'’&.\-/]*(?:\s+{WORD}){{0,6}})"
+NAME_PLAIN = re.compile(rf"[“\"']?(?P<name>(?:the\s+)?[A-Z0-9][\w'’&.\-/]*(?:\s+{WORD}){{0,6}})"
                         rf"(?=[\s,.;:()\"”]|$)")
 CUES = [
     (3.0, re.compile(r"(?:proposed|suggested|intended|recommended|selected|apparent|identified)"
@@ -21,20 +21,29 @@ CUES = [
                      r"(?:is|will\s+be|:)?\s*:?\s*", re.I)),
     (3.0, re.compile(r"(?:^|\n|\b)(?:Contractor|Vendor|Awardee|Recipient|Company|Source|Offeror|"
                      r"Manufacturer)(?:['’]?s)?(?:\s+Name)?\s*\*?\s*:\s*|"
+                     r"\bName\s+of\s+(?:the\s+)?(?:proposed\s+)?(?:vendor|contractor|source|"
+                     r"company|awardee|offeror|firm)\s*:\s*|"
                      r"\b(?:AWARDEE|VENDOR|CONTRACTOR|OFFEROR|COMPANY|SOURCE)(?:['’]?S)?\s+NAME\s*"
                      r"\*?\s*:?\s*|\b(?:Vendor|Contractor|Awardee|Company)\s+Name\s*:?\s*")),
     (3.0, re.compile(r"\bTo\s+Fund\s+(?:the\s+)?", re.I)),
     (3.0, re.compile(r"only\s+(?:one\s+)?(?:responsible\s+)?(?:vendor|contractor|source|company|"
                      r"firm|manufacturer|provider)s?\s*,\s*", re.I)),
     (2.5, re.compile(r"incumbent(?:\s+(?:contractor|vendor|firm|company))?\s*,\s*", re.I)),
+    (2.5, re.compile(r"(?:intends?|proposes?|plans?)\s+to\s+(?:solicit|award|negotiate\s+with|"
+                     r"contract\s+with)\s+", re.I)),
+    (2.0, re.compile(r"(?:current|existing|incumbent|bridge|prior)\s+(?:contract|order|BPA)\b"
+                     r"[^.]{0,90}?\bwith\s+", re.I)),
+    (2.5, re.compile(r"source[- ]controlled\s+to\s+|for\s+this\s+requirement,\s+|"
+                     r"(?:manufactured|produced|developed|sold)\s+(?:exclusively\s+|only\s+)?by\s+",
+                     re.I)),
     (2.5, re.compile(r"(?:sole[- ]?source|single[- ]source|non-?competitive(?:ly)?|solely|"
                      r"directed|brand[- ]name)\s+(?:\w+\s+){0,7}?(?:to|with|from)\s+", re.I)),
     (2.0, re.compile(r"(?:award(?:ed|ing)?|issu(?:e|ed|ing)|negotiat(?:e|ed|ing)|modif(?:y|ied)|"
                      r"extend|place|enter\s+into|solicit|procure[ds]?|purchase[ds]?|"
                      r"acquire[ds]?)\s+(?:(?:a|an|the|this|its|existing|new|sole|firm|fixed|"
                      r"price|source|bridge|single|follow-on|purchase|delivery|task|blanket|"
-                     r"short-term|interim|noncompetitive|competitive|commercial|"
-                     r"[\w-]+-[\w-]+)[\s,]+){0,8}?(?:contract|order|award|modification|"
+                     r"short-term|interim|noncompetitive|competitive|commercial|current|"
+                     r"[\w-]+-[\w-]+|\([\w-]+\))[\s,]+){0,9}?(?:contract|order|award|modification|"
                      r"agreement|BPA|extension|PO|requirement|item|items|license|licenses)?"
                      r"\s*(?<!up )(?:to|with|from)\s+", re.I)),
 ]
@@ -104,7 +113,7 @@ def canonical(name: str) -> str:
     return base or name
 
 
-ACRONYM = re.compile(r"\(([A-Z][A-Za-z&]{1,9})\)")
+ACRONYM = re.compile(r"\(([A-Z][A-Za-z&]{1,9}(?:\s[A-Z][A-Za-z&]{1,6})?)\)")
 
 
 def candidates(doc: Document) -> list[tuple[float, str, int, int]]:
@@ -150,8 +159,8 @@ def _aliases(text: str) -> dict[str, str]:
                          head)
         if full:
             name = clean_name(full.group(1))
-            initials = "".join(w[0] for w in (name or "").split() if w[0].isupper())
-            if name and initials[: len(m.group(1))].upper() == m.group(1).upper()[: len(initials)]:
+            if name and name[0].upper() == m.group(1)[0].upper() and _key(name) != _key(
+                    m.group(1)):
                 out[_key(m.group(1))] = name
     return out
 
