@@ -50,6 +50,17 @@ class Document:
             return None
         return self.pages[max(0, bisect.bisect_right(self._starts, offset) - 1)].number
 
-    def evidence(self, start: int, end: int) -> dict[str, Any]:
+    def page_method(self, offset: int) -> str | None:
+        _ = self.text
+        if not self._starts:
+            return None
+        return self.pages[max(0, bisect.bisect_right(self._starts, offset) - 1)].method
+
+    def evidence(self, start: int, end: int, focus: tuple[int, int] | None = None
+                 ) -> dict[str, Any]:
+        """The quote [start, end). On OCR'd pages the quote narrows to ``focus`` (the value
+        itself), since a whole OCR'd sentence rarely matches the published text verbatim."""
+        if focus is not None and self.page_method(focus[0]) == "ocr":
+            start, end = focus
         return {"quote": self.text[start:end], "page": self.page_at(start), "start": start,
                 "end": end}

@@ -16,7 +16,8 @@ MONEY = re.compile(
     r"(?:US\s?|U\.S\.\s?)?\$\s?(?P<num>\d{1,3}(?:,\s?\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d+)?)"
     r"(?:\s?(?P<scale>million|billion|thousand|mil|MM|bn|M|B|K)\b)?"
     r"|(?P<num2>\d{1,3}(?:,\d{3})+(?:\.\d{2})?|\d+(?:\.\d+)?)\s?(?P<scale2>million|billion)?"
-    r"\s?(?:USD|U\.S\. dollars|dollars)\b", re.I)
+    r"\s?(?:USD|U\.S\. dollars|dollars)\b"
+    r"|\bUSD\s?(?P<num3>\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d+)?)", re.I)
 REDACTION = re.compile(
     r"\$\s*\(b\)\s*\(\s*[46]\s*\)|\(b\)\s*\(4\)|\[\s*REDACTED\s*\]|\bREDACTED\b|\$\s*[xX*]{2,}|█+|"
     r"\$\s*(?:\[\s*\]|_{3,})", re.I)
@@ -27,7 +28,10 @@ CUE = re.compile(
     r"procurement|requirement|contract|modification|order|award|effort|bridge|extension)|"
     r"not[- ]to[- ]exceed|\bNTE\b|ceiling|at\s+an\s+estimated|in\s+the\s+amount\s+of|"
     r"estimated\s+at|approximately|award\s+of\s+approximately|amount\s+of\s+award|"
-    r"total\s+of|anticipated\s+(?:value|cost)|price\s+of|cost\s+of\s+(?:this|the)", re.I)
+    r"total\s+of|anticipated\s+(?:value|cost)|price\s+of|cost\s+of\s+(?:this|the)|"
+    r"independent\s+government\s+(?:cost\s+)?estimate|\bIG(?:C)?E\b|quote\s+(?:is|was|of|"
+    r"total\w*)|estimate\s+value|estimated\s+amount|(?:^|\n)\s*(?:Total\s+)?Amount\s*:|"
+    r"price\s+quote|quoted\s+(?:price|at)", re.I)
 DISTRACT = re.compile(
     r"threshold|exceed(?:s|ing)?\s+(?:the\s+)?\$|not\s+exceeding|over\s+\$|more\s+than|greater\s+"
     r"than|less\s+than|below|under\s+\$|above|up\s+to\s+\$|approv|competition\s+advocate|"
@@ -72,7 +76,7 @@ def parse_value(num: str, scale: str | None) -> float | None:
 def find_money(text: str) -> list[Money]:
     out = []
     for m in MONEY.finditer(text):
-        num = m.group("num") or m.group("num2")
+        num = m.group("num") or m.group("num2") or m.group("num3")
         value = parse_value(num, m.group("scale") or m.group("scale2"))
         if value is None or value < 100:
             continue
@@ -105,12 +109,12 @@ def extract_amounts(doc: Document) -> dict[str, Any]:
         s, e = sentence_span(text, headline.start, headline.end)
         kind = headline.kind if headline.kind != "other" else "estimated_total"
         amount = {"value_usd": headline.value, "text": headline.text, "kind": kind,
-                  "evidence": doc.evidence(s, e),
+                  "evidence": doc.evidence(s, e, (headline.start, headline.end)),
                   "confidence": min(0.95, 0.5 + 0.12 * headline.score)}
     elif redacted:
         s, e = redacted
         amount = {"value_usd": None, "text": text[s:e].strip()[:200], "kind": "estimated_total",
-                  "evidence": doc.evidence(s, e), "confidence": 0.6}
+                  "evidence": doc.evidence(s, e, (headline.start, headline.end)), "confidence": 0.6}
     others = [{"value_usd": m.value, "text": m.text, "kind": m.kind}
               for m in money if headline is None or m.start != headline.start]
     return {"amount": amount, "other_amounts": others[:25], "redacted_amount": bool(redacted)}

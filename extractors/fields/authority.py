@@ -192,7 +192,8 @@ def extract_authority(doc: Document, doc_kind: str | None = None) -> dict[str, A
     citations = list(dict.fromkeys(longest[re.sub(r"\(.*$", "", c.text)] for c in cites))
     s, e = sentence_span(text, chosen.start, chosen.end)
     return {"citations": citations, "category": category,
-            "evidence": doc.evidence(s, e), "confidence": 0.9 if category else 0.5}
+            "evidence": doc.evidence(s, e, (chosen.start, chosen.end)),
+            "confidence": 0.9 if category else 0.5}
 
 
 def _primary(cites: list[Cite], category: str | None) -> Cite:

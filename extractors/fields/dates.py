@@ -33,7 +33,8 @@ ROLES = [
     ("pop_start", re.compile(r"(?:Start|Begin\w*)\s+Date" + FIELD, re.I)),
     ("contract_expiration", re.compile(r"Expiration\s+Date" + FIELD, re.I)),
     ("delivery", re.compile(r"(?:Delivery|Need)\s+Date" + FIELD, re.I)),
-    ("award", re.compile(r"award\w*\s+(?:date|on|by)" + FIELD + r"|anticipated\s+award[^.\n]{0,30}$|"
+    ("award", re.compile(r"award\w*\s+(?:date|on|by)" + FIELD
+                         + r"|anticipated\s+award[^.\n]{0,30}$|"
                          r"date\s+of\s+award" + FIELD + r"|awarded\s+on\s*$", re.I)),
     ("response_due", re.compile(r"(?:respon[sd]\w*|capabilit\w*\s+statements?|quot\w+|"
                                 r"propos\w+|offers?|submi\w+|receiv\w+|inquiries|questions)"
@@ -139,5 +140,5 @@ def extract_dates(doc: Document) -> list[dict[str, Any]]:
         seen.add(key)
         s, e = sentence_span(text, start, end, limit=200)
         out.append({"type": role, "date": when, "text": text[start:end],
-                    "evidence": doc.evidence(s, e)})
+                    "evidence": doc.evidence(s, e, (start, end))})
     return out

@@ -11,7 +11,8 @@ from extractors.types import Document
 SUFFIX = (r"(?:Inc\.?|Incorporated|LLC|L\.L\.C\.?|Corp\.?|Corporation|Co\.|Company|Ltd\.?|"
           r"Limited|LP|L\.P\.|LLP|PLLC|P\.C\.|PBC|GmbH|AG|S\.A\.|N\.V\.|A/S|plc|PLC)")
 WORD = r"(?:[A-Z0-9][\w'’&.\-/]*|&|and|of|de|der|la|the|for|du)"
-NAME_SUFFIXED = re.compile(rf"[“\"']?(?P<name>(?:the\s+)?[A-Z0-9][\w'’&.\-/]*(?:,?\s+{WORD}){{0,7}}?"
+NAME_SUFFIXED = re.compile(rf"[“\"']?(?P<name>(?:the\s+)?[A-Z0-9][\w'’&.\-/]*"
+                           rf"(?:,?\s+{WORD}){{0,7}}?"
                            rf",?\s+{SUFFIX})(?![\w])")
 NAME_PLAIN = re.compile(rf"[“\"']?(?P<name>(?:the\s+)?[A-Z0-9][\w'’&.\-/]*(?:\s+{WORD}){{0,6}})"
                         rf"(?=[\s,.;:()\"”]|$)")
@@ -193,7 +194,7 @@ def extract_vendors(doc: Document, limit: int = 5) -> list[dict[str, Any]]:
         start, end = first[key]
         s, e = sentence_span(text, start, end)
         out.append({"name": display[key], "canonical": canonical(display[key]),
-                    "evidence": doc.evidence(s, e),
+                    "evidence": doc.evidence(s, e, (start, end)),
                     "confidence": round(min(0.97, 0.4 + 0.1 * scores[key]), 2)})
     if out:
         ids = {}
