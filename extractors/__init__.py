@@ -8,6 +8,7 @@ Pure functions over text: this package imports neither ``monitor`` nor ``notific
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from extractors.fields.agency import normalize as normalize_agency
@@ -22,6 +23,7 @@ from extractors.text import DEFAULT_LIMITS, Limits, load_bytes, load_path
 from extractors.types import Document, Page
 
 VERSION = 1  # bump to re-extract everything stored
+log = logging.getLogger(__name__)
 
 __all__ = ["VERSION", "Document", "Limits", "Page", "extract", "load_bytes", "load_path",
            "plain_words", "DEFAULT_LIMITS"]
@@ -29,7 +31,26 @@ __all__ = ["VERSION", "Document", "Limits", "Page", "extract", "load_bytes", "lo
 
 def extract(doc: Document, notice: dict[str, Any] | None = None,
             doc_id: str | None = None) -> dict[str, Any]:
-    """One SCHEMA.md object for one document (plus notice fields when ``notice`` is given)."""
+    """One SCHEMA.md object for one document (plus notice fields when ``notice`` is given).
+
+    Never raises on document content: a bug met on a strange document becomes
+    ``status: "error"`` with the reason in ``problems``, and the run goes on.
+    """
+    try:
+        return _extract(doc, notice, doc_id)
+    except Exception as exc:  # noqa: BLE001 - one document must not stop a run
+        log.exception("extraction failed on %s", doc_id or doc.name)
+        return {"id": doc_id or doc.name, "doc_kind": None, "agency": None, "vendors": [],
+                "amount": None, "other_amounts": [], "redacted_amount": False,
+                "authority": None, "rationale": None, "dates": [], "contract_numbers": [],
+                "status": "error", "extractor_version": VERSION,
+                "problems": [*doc.problems, f"extractor error: {type(exc).__name__}: {exc}"],
+                **({"notice_class": "neither", "notice_reason": "extraction failed",
+                    "response_due": None} if notice is not None else {})}
+
+
+def _extract(doc: Document, notice: dict[str, Any] | None, doc_id: str | None
+             ) -> dict[str, Any]:
     text = doc.text
     authority = extract_authority(doc)
     kind = doc_kind(text, authority is not None)

@@ -114,7 +114,7 @@ def extract_amounts(doc: Document) -> dict[str, Any]:
     elif redacted:
         s, e = redacted
         amount = {"value_usd": None, "text": text[s:e].strip()[:200], "kind": "estimated_total",
-                  "evidence": doc.evidence(s, e, (headline.start, headline.end)), "confidence": 0.6}
+                  "evidence": doc.evidence(s, e), "confidence": 0.6}
     others = [{"value_usd": m.value, "text": m.text, "kind": m.kind}
               for m in money if headline is None or m.start != headline.start]
     return {"amount": amount, "other_amounts": others[:25], "redacted_amount": bool(redacted)}
