@@ -167,7 +167,7 @@ def fetch_pending(ctx: PollContext, source: str = "samgov") -> None:
             log.warning("attachments for %s: %s", notice["id"], exc)
             ctx.stats.notes.append(f"{notice['id']}: {exc}")
             continue  # stays pending: retried next run
-        ctx.store.set_notice(notice["id"], attachments_state=state)
+        ctx.store.set_notice(notice["id"], attachments_state=state, extraction_state="pending")
 
 
 def _samgov_notice(ctx: PollContext, notice: dict[str, Any]) -> str:

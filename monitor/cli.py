@@ -101,10 +101,11 @@ SOURCE_CHOICE = click.Choice(sorted(load_sources()))
                    "SAM_API_KEY is set.")
 @click.pass_obj
 def poll(settings: Settings, sources: tuple[str, ...]) -> None:
-    """Fetch what is new from each source once, within SAM.gov's daily budget."""
+    """Fetch what is new from each source once (within SAM.gov's daily budget), then
+    extract vendor, amount, authority and dates from every new document."""
     names = list(sources) or _default_sources(settings)
     with RichProgress() as progress:
-        results = pipeline.poll(settings, names, clock=_clock(), progress=progress)
+        results = pipeline.cycle(settings, names, clock=_clock(), progress=progress)
     _report(results)
 
 

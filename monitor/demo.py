@@ -34,8 +34,8 @@ def run_demo(output: Path) -> dict[str, Any]:
     app = ReplayApp(Dataset.demo(), clock=lambda: DEMO_NOW, keys={DEMO_KEY: 1000})
     with ReplayServer(app) as url:
         settings = demo_settings(output, url)
-        results = pipeline.poll(settings, ["samgov", "federal_register", "feeds"],
-                                clock=lambda: DEMO_NOW)
+        results = pipeline.cycle(settings, ["samgov", "federal_register", "feeds"],
+                                 clock=lambda: DEMO_NOW)
     store = pipeline.open_store(settings)
     try:
         files = dict(store.public.execute(

@@ -133,6 +133,37 @@ def backfill(settings: Settings, source: str, date_from: date, date_to: date, *,
             store.close()
 
 
+def extract(settings: Settings, *, clock: Clock = system_clock, store: Store | None = None,
+            progress: Progress | None = None) -> Any:
+    """Extract every notice version not yet read by the current extractor version."""
+    from monitor.extraction import extract_pending
+
+    own = store is None
+    store = store or open_store(settings)
+    try:
+        stats = extract_pending(store, settings, clock(), progress)
+        log.info("extract: %d notices, %d documents, %d errors", stats.notices,
+                 stats.documents, stats.errors)
+        return stats
+    finally:
+        if own:
+            store.close()
+
+
+def cycle(settings: Settings, sources: list[str], *, clock: Clock = system_clock,
+          transport: httpx.BaseTransport | None = None,
+          progress: Progress | None = None) -> list[RunResult]:
+    """One pass of the whole flow: poll → store → extract (→ match → deliver, later)."""
+    store = open_store(settings)
+    try:
+        results = poll(settings, sources, clock=clock, transport=transport, store=store,
+                       progress=progress)
+        extract(settings, clock=clock, store=store, progress=progress)
+        return results
+    finally:
+        store.close()
+
+
 def status(settings: Settings, *, clock: Clock = system_clock) -> dict[str, Any]:
     store = open_store(settings)
     try:
@@ -176,7 +207,7 @@ def run_forever(settings: Settings, *, clock: Clock = system_clock,
             ready.remove("samgov")
             due["samgov"] = now + timedelta(days=365)
             log.warning("SAM_API_KEY is not set: polling only the Federal Register and feeds")
-        for result in poll(settings, ready, clock=clock):
+        for result in cycle(settings, ready, clock=clock):
             due[result.source] = now + intervals[result.source]
         cycles += 1
         if max_cycles is not None and cycles >= max_cycles:

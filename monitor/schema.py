@@ -94,3 +94,31 @@ def m001_operations(db: Database) -> None:
         },
         pk="id",
     )
+
+
+@public()
+def m002_extractions(db: Database) -> None:
+    """What the extractors read out of each notice version and each of its documents."""
+    db["extractions"].create(
+        {
+            "id": str, "notice_id": str, "notice_version": int, "attachment_id": str,
+            "source_document": str, "extractor_version": int, "status": str, "problems": str,
+            "doc_kind": str, "vendor": str, "vendor_uei": str, "amount_usd": float,
+            "amount_text": str, "redacted_amount": int, "authority_category": str,
+            "authority_citations": str, "rationale": str, "next_deadline": str,
+            "response_due": str, "agency": str, "result": str, "extracted_at": str,
+        },
+        pk="id",
+        foreign_keys=[("notice_id", "notices", "id")],
+    )
+    db["extractions"].create_index(["notice_id"])
+    for column, kind in (
+        ("notice_class", str), ("notice_class_reason", str), ("doc_kind", str),
+        ("vendor", str), ("amount_usd", float), ("redacted_amount", int),
+        ("authority_category", str), ("authority_citations", str), ("rationale", str),
+        ("next_deadline", str), ("response_due", str), ("agency_normalized", str),
+        ("agency_hierarchy", str), ("metadata_disagreements", str), ("extractor_version", int),
+    ):
+        db["notices"].add_column(column, kind)
+    db["notices"].create_index(["notice_class"])
+    db["notices"].create_index(["extraction_state"])

@@ -38,10 +38,10 @@ CUES = [
                      r"(?:manufactured|produced|developed|sold)\s+(?:exclusively\s+|only\s+)?by\s+",
                      re.I)),
     (2.5, re.compile(r"(?:sole[- ]?source|single[- ]source|non-?competitive(?:ly)?|solely|"
-                     r"directed|brand[- ]name)\s+(?:\w+\s+){0,7}?(?:to|with|from)\s+", re.I)),
+                     r"directed|brand[- ]name)\s+(?:[\w-]+\s+){0,7}?(?:to|with|from)\s+", re.I)),
     (2.0, re.compile(r"(?:award(?:ed|ing)?|issu(?:e|ed|ing)|negotiat(?:e|ed|ing)|modif(?:y|ied)|"
                      r"extend|place|enter\s+into|solicit|procure[ds]?|purchase[ds]?|"
-                     r"acquire[ds]?)\s+(?:(?:a|an|the|this|its|existing|new|sole|firm|fixed|"
+                     r"acquire[ds]?)\s+(?:(?:a|an|the|of|this|its|existing|new|sole|firm|fixed|"
                      r"price|source|bridge|single|follow-on|purchase|delivery|task|blanket|"
                      r"short-term|interim|noncompetitive|competitive|commercial|current|"
                      r"[\w-]+-[\w-]+|\([\w-]+\))[\s,]+){0,9}?(?:contract|order|award|modification|"
@@ -98,6 +98,8 @@ def clean_name(raw: str) -> str | None:
     words = name.split()
     if not words or len(name) < 3 or STOP.match(name) and not SUFFIX_RE.search(name):
         return None
+    if re.fullmatch(SUFFIX, name):
+        return None
     if FEDERAL.search(name) and not SUFFIX_RE.search(name):
         return None
     if re.search(r"\bFAR\b|\d+\.\d+|\b\d{1,2}\s+[A-Z]{3}\b", name):
@@ -133,10 +135,11 @@ def candidates(doc: Document) -> list[tuple[float, str, int, int]]:
             if name:
                 found.append((weight, name, n.start("name"), n.start("name") + len(name)))
     spans = [(s, e, t) for s, e, t in organizations(text)]
-    for m in NAME_PLAIN.finditer(text):
-        after = text[m.end(): m.end() + 80]
-        if any(p.search(after) for _, p in AFTER_CUES):
-            spans.append((m.start(), m.end(), m.group(0)))
+    for pattern in (NAME_SUFFIXED, NAME_PLAIN):
+        for m in pattern.finditer(text):
+            after = text[m.end(): m.end() + 80]
+            if any(p.search(after) for _, p in AFTER_CUES):
+                spans.append((m.start("name"), m.end("name"), m.group("name")))
     for start, end, raw in spans:
         name = clean_name(raw)
         if not name:
@@ -160,9 +163,9 @@ def _aliases(text: str) -> dict[str, str]:
                          head)
         if full:
             name = clean_name(full.group(1))
-            if name and name[0].upper() == m.group(1)[0].upper() and _key(name) != _key(
+            if name and name[0].upper() == m.group(1)[0].upper() and name_key(name) != name_key(
                     m.group(1)):
-                out[_key(m.group(1))] = name
+                out[name_key(m.group(1))] = name
     return out
 
 
@@ -173,12 +176,12 @@ def extract_vendors(doc: Document, limit: int = 5) -> list[dict[str, Any]]:
     display: dict[str, str] = {}
     aliases = _aliases(text)
     for weight, name, start, end in candidates(doc):
-        if _key(name) in aliases:
-            name = aliases[_key(name)]
+        if name_key(name) in aliases:
+            name = aliases[name_key(name)]
         s, e = sentence_span(text, start, end)
         if DISTRACT.search(text[s:e]):
             weight *= 0.3
-        key = _key(name)
+        key = name_key(name)
         if not key:
             continue
         scores[key] = scores.get(key, 0.0) + weight
@@ -206,6 +209,6 @@ def extract_vendors(doc: Document, limit: int = 5) -> list[dict[str, Any]]:
     return out
 
 
-def _key(name: str) -> str:
+def name_key(name: str) -> str:
     words = re.sub(r"[^a-z0-9 ]+", " ", canonical(name).lower()).split()
     return " ".join(w for w in words if w not in {"the", "inc", "llc", "corp", "co"})

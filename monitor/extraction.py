@@ -1,0 +1,195 @@
+"""The extract stage: read each new notice version and its documents, store what was found.
+
+Results are stored per document and per notice version in the public database, with columns
+for browsing (vendor, amount, authority category, next deadline) and the full JSON with
+evidence. A notice is re-extracted when it changes or when ``extractors.VERSION`` goes up.
+SAM.gov's own metadata (awardee, award amount) is kept beside the document's values and any
+disagreement is written down, never silently resolved.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import extractors
+from extractors.fields.agency import normalize as normalize_agency
+from extractors.fields.vendor import name_key
+from extractors.text import load_bytes, load_path
+from monitor.settings import Settings
+from monitor.store import Store, iso
+
+log = logging.getLogger(__name__)
+
+JUSTIFICATION_KINDS = {"ja", "lsj", "ssj", "brand_name", "fair_opportunity",
+                       "fr_sole_source_notice", "fragment"}
+
+
+@dataclass
+class ExtractStats:
+    notices: int = 0
+    documents: int = 0
+    errors: int = 0
+
+
+def pending(store: Store) -> list[dict[str, Any]]:
+    return list(store.public["notices"].rows_where(
+        "extraction_state = 'pending' or extractor_version is null or extractor_version < ?",
+        [extractors.VERSION], order_by="posted_date, id"))
+
+
+def extract_pending(store: Store, settings: Settings, now: datetime,
+                    progress: Any = None) -> ExtractStats:
+    stats = ExtractStats()
+    rows = pending(store)
+    for done, notice in enumerate(rows, 1):
+        if progress is not None:
+            progress.update("extracting", done, len(rows))
+        try:
+            stats.documents += extract_notice(store, settings, notice, now)
+        except Exception:  # one notice must not stop the stage; it stays pending
+            stats.errors += 1
+            log.exception("extraction failed for %s", notice["id"])
+            continue
+        stats.notices += 1
+    return stats
+
+
+def _documents(store: Store, settings: Settings, notice: dict[str, Any]
+               ) -> list[tuple[str | None, str, extractors.Document]]:
+    docs: list[tuple[str | None, str, extractors.Document]] = []
+    if notice.get("description"):
+        docs.append((None, "description", extractors.Document.from_text(
+            notice["description"], name="description")))
+    atts = store.public["attachments"].rows_where(
+        "notice_id = ? and state = 'stored'", [notice["id"]], order_by="id")
+    for att in atts:
+        path = Path(settings.data_dir) / att["path"]
+        if not path.exists():
+            continue
+        name = att["filename"] or path.name
+        if att["media_type"] == "text/html":
+            doc = load_bytes(path.read_bytes(), name if name.endswith(".html") else name + ".html")
+        else:
+            doc = load_path(path)
+            doc.name = name
+        docs.append((att["id"], name, doc))
+    return docs
+
+
+def extract_notice(store: Store, settings: Settings, notice: dict[str, Any],
+                   now: datetime) -> int:
+    meta = {"title": notice["title"], "type": notice["notice_type"],
+            "department": notice["agency_path"], "response_deadline": notice["response_deadline"]}
+    results = []
+    for att_id, name, doc in _documents(store, settings, notice):
+        result = extractors.extract(doc, meta, name)
+        results.append((att_id, name, result))
+    primary = _primary(results)
+    cls, reason = _notice_class(notice, results)
+    with store.public.atomic():
+        for att_id, name, result in results:
+            store.public["extractions"].upsert(_row(notice, att_id, name, result, now), pk="id")
+        store.public["notices"].update(notice["id"], _notice_columns(notice, primary, cls,
+                                                                     reason, results))
+    return len(results)
+
+
+def _primary(results: list[tuple[str | None, str, dict[str, Any]]]) -> dict[str, Any] | None:
+    """The document that is the justification: a justification kind with the most facts."""
+    def weight(item: tuple[str | None, str, dict[str, Any]]) -> tuple[int, int, int]:
+        _, _, r = item
+        facts = sum(bool(x) for x in (r["vendors"], r["amount"], r["authority"], r["dates"]))
+        return (int(r["doc_kind"] in JUSTIFICATION_KINDS), facts, int(item[0] is not None))
+    return max(results, key=weight)[2] if results else None
+
+
+def _notice_class(notice: dict[str, Any], results: list[tuple[str | None, str, dict[str, Any]]]
+                  ) -> tuple[str, str]:
+    order = {"justification": 2, "intent_to_sole_source": 1, "neither": 0}
+    best = ("neither", "no document says it is a justification or an intent to sole source")
+    for _, name, r in results:
+        cls = r.get("notice_class", "neither")
+        if r.get("doc_kind") == "fr_sole_source_notice" and cls == "neither":
+            cls, r = "justification", r | {"notice_reason": "a Federal Register single/sole-"
+                                                             "source award notice"}
+        if order[cls] > order[best[0]]:
+            best = (cls, f"{name}: {r.get('notice_reason')}")
+    if not results and (notice["notice_type"] or "").lower().startswith("justification"):
+        best = ("justification", "SAM.gov notice type is Justification")
+    return best
+
+
+def next_deadline(result: dict[str, Any] | None, today: date | None = None) -> str | None:
+    """The earliest deadline-like date (response due, delivery, prototype, award)."""
+    if not result:
+        return None
+    wanted = {"response_due", "delivery", "prototype_due", "award"}
+    dates = sorted(d["date"] for d in result["dates"] if d["type"] in wanted
+                   and (today is None or d["date"] >= today.isoformat()))
+    return dates[0] if dates else None
+
+
+def _row(notice: dict[str, Any], att_id: str | None, name: str, r: dict[str, Any],
+         now: datetime) -> dict[str, Any]:
+    vendor = r["vendors"][0] if r["vendors"] else {}
+    amount = r.get("amount") or {}
+    auth = r.get("authority") or {}
+    return {
+        "id": f"{notice['id']}/{att_id or 'description'}@{notice['version']}",
+        "notice_id": notice["id"], "notice_version": notice["version"],
+        "attachment_id": att_id, "source_document": name,
+        "extractor_version": extractors.VERSION, "status": r["status"],
+        "problems": json.dumps(r["problems"]) if r["problems"] else None,
+        "doc_kind": r["doc_kind"], "vendor": vendor.get("name"), "vendor_uei": vendor.get("uei"),
+        "amount_usd": amount.get("value_usd"), "amount_text": amount.get("text"),
+        "redacted_amount": int(bool(r["redacted_amount"])),
+        "authority_category": auth.get("category"),
+        "authority_citations": json.dumps(auth.get("citations") or []),
+        "rationale": (r.get("rationale") or {}).get("summary"),
+        "next_deadline": next_deadline(r), "response_due": r.get("response_due"),
+        "agency": (r.get("agency") or {}).get("normalized"),
+        "result": json.dumps(r, ensure_ascii=False), "extracted_at": iso(now),
+    }
+
+
+def _notice_columns(notice: dict[str, Any], primary: dict[str, Any] | None, cls: str,
+                    reason: str, results: list[tuple[str | None, str, dict[str, Any]]]
+                    ) -> dict[str, Any]:
+    p = primary or {"vendors": [], "dates": [], "redacted_amount": False}
+    vendor = p["vendors"][0]["name"] if p.get("vendors") else None
+    amount = (p.get("amount") or {}).get("value_usd")
+    auth = p.get("authority") or {}
+    agency = normalize_agency(notice["agency_path"] or "") or p.get("agency") or {}
+    response = next((r.get("response_due") for _, _, r in results if r.get("response_due")),
+                    None)
+    return {
+        "notice_class": cls, "notice_class_reason": reason, "doc_kind": p.get("doc_kind"),
+        "vendor": vendor, "amount_usd": amount,
+        "redacted_amount": int(bool(p.get("redacted_amount"))),
+        "authority_category": auth.get("category"),
+        "authority_citations": json.dumps(auth.get("citations") or []),
+        "rationale": (p.get("rationale") or {}).get("summary"),
+        "next_deadline": next_deadline(p) or response, "response_due": response,
+        "agency_normalized": agency.get("normalized"),
+        "agency_hierarchy": " > ".join(agency.get("path") or []) or None,
+        "metadata_disagreements": _disagreements(notice, vendor, amount),
+        "extraction_state": "done", "extractor_version": extractors.VERSION,
+    }
+
+
+def _disagreements(notice: dict[str, Any], vendor: str | None, amount: float | None
+                   ) -> str | None:
+    """SAM.gov's structured fields against the document's own words; both are kept."""
+    notes = []
+    if notice.get("awardee") and vendor and name_key(notice["awardee"]) != name_key(vendor):
+        notes.append(f"awardee: SAM.gov says {notice['awardee']!r}, the document {vendor!r}")
+    if notice.get("award_amount") and amount:
+        sam = float(notice["award_amount"])
+        if sam and abs(sam - amount) > max(1.0, 0.005 * sam):
+            notes.append(f"amount: SAM.gov says ${sam:,.0f}, the document ${amount:,.0f}")
+    return "; ".join(notes) or None
