@@ -274,20 +274,30 @@ def demo(settings: Settings, output: Path) -> None:
 
 
 def _print_demo(summary: dict[str, Any]) -> None:
+    from extractors import plain_words
+
     results = summary["results"]
     _report_rows = Table("source", "status", "new", "updated", "requests")
     for r in results:
         _report_rows.add_row(r.source, r.status, str(r.stats.new), str(r.stats.updated),
                              str(r.stats.requests))
     out.print(_report_rows)
-    table = Table(title="notices in the demo database")
+    table = Table(title="what solesource found (vendor, amount and authority read from the "
+                        "documents)")
     table.add_column("posted", min_width=10, no_wrap=True)
-    table.add_column("type", max_width=14, no_wrap=True, overflow="ellipsis")
-    table.add_column("title", max_width=46, no_wrap=True, overflow="ellipsis")
-    table.add_column("files", justify="right", no_wrap=True)
+    table.add_column("class", no_wrap=True)
+    table.add_column("agency", max_width=22, no_wrap=True, overflow="ellipsis")
+    table.add_column("vendor", max_width=26, no_wrap=True, overflow="ellipsis")
+    table.add_column("amount", justify="right", no_wrap=True)
+    table.add_column("authority", max_width=24, no_wrap=True, overflow="ellipsis")
+    short = {"justification": "J&A", "intent_to_sole_source": "intent", "neither": "-"}
     for n in summary["notices"]:
-        table.add_row(n["posted_date"] or "", n["notice_type"] or "", n["title"] or "",
-                      str(n["files"]))
+        amount = ("redacted" if n.get("redacted_amount") else "") if n.get("amount_usd") is None \
+            else f"${n['amount_usd']:,.0f}"
+        agency = (n.get("agency_normalized") or (n["agency_path"] or "").split(".")[-1])
+        table.add_row(n["posted_date"] or "", short.get(n.get("notice_class") or "", "?"),
+                      agency, n.get("vendor") or "", amount,
+                      plain_words(n["authority_category"]) if n.get("authority_category") else "")
     out.print(table)
     new = sum(r.stats.new + r.stats.updated for r in results)
     out.print(f"{'nothing new this time' if not new else f'{new} new or changed notices'}; "

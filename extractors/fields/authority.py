@@ -125,7 +125,7 @@ def _drop_form_lists(text: str, cites: list[Cite]) -> list[Cite]:
         ticked = []
         for i, c in enumerate(cluster):
             lo = cluster[i - 1].end if i else max(0, c.start - 150)
-            item = text[lo: c.end + 10]
+            item = text[lo: c.end]
             if CHECKED.search(item) or re.search(r"\(\s*[xX✓]\s*\)|\[\s*[xX]\s*\]", item):
                 ticked.append(c.exception)
         for c in cluster:

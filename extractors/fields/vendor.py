@@ -46,7 +46,8 @@ CUES = [
                      r"short-term|interim|noncompetitive|competitive|commercial|current|"
                      r"[\w-]+-[\w-]+|\([\w-]+\))[\s,]+){0,9}?(?:contract|order|award|modification|"
                      r"agreement|BPA|extension|PO|requirement|item|items|license|licenses)?"
-                     r"\s*(?<!up )(?:to|with|from)\s+", re.I)),
+                     r"(?:\s+(?:under|through|via|on|against)\s+(?:the\s+|a\s+|an\s+)?[\w-]+"
+                     r"(?:\s+[\w-]+)?)?\s*(?<!up )(?:to|with|from)\s+", re.I)),
 ]
 AFTER_CUES = [
     (2.5, re.compile(r"^\s*(?:,[^,]{0,60},\s*)?(?:\(.{0,40}\)\s*)?(?:is|are|was|remains|was\s+"

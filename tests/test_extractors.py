@@ -1,0 +1,184 @@
+"""Unit and property tests for the field extractors and for hostile files."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from fpdf import FPDF
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extractors import Document, extract, load_bytes
+from extractors.fields.agency import matches, normalize
+from extractors.fields.amount import extract_amounts, find_money
+from extractors.fields.authority import category_for, extract_authority, find_citations
+from extractors.fields.dates import extract_dates, find_dates
+from extractors.fields.kind import notice_class
+from extractors.fields.vendor import extract_vendors
+
+
+def doc(text: str) -> Document:
+    return Document.from_text(text)
+
+
+def _pdf(text: str, **encryption: str) -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    pdf.multi_cell(0, 6, text)
+    if encryption:
+        pdf.set_encryption(**encryption)
+    return bytes(pdf.output())
+
+
+# -- citations and categories --------------------------------------------------------------
+
+def test_old_and_new_far_numbering_and_statutes():
+    cites = find_citations("per RFO FAR 6.103-2 and 10 U.S.C. § 3204(a)(2); see also "
+                           "FAR 6.302- 1 and 41 USC 253(c)(1)")
+    assert [c.text for c in cites] == ["FAR 6.103-2", "10 U.S.C. 3204(a)(2)", "FAR 6.302-1",
+                                       "41 U.S.C. 253(c)(1)"]
+    assert category_for(cites[:2]) == "urgency"
+
+
+def test_other_regimes_map_to_their_category():
+    assert extract_authority(doc("Authority: FAR 8.405-6(a)(1)(i)(B).")
+                             )["category"] == "fss_limited_sources_8_405_6"
+    assert extract_authority(doc("under FAR 13.106-1(b)(1), only one source")
+                             )["category"] == "simplified_sole_source_13_106"
+    assert extract_authority(doc("FAR 16.505(b)(2)(i)(B) applies")
+                             )["category"] == "fair_opportunity_exception_16_505"
+    assert extract_authority(doc("IAW FAR 12.102(b), restricting competition")
+                             )["category"] == "other"
+
+
+def test_a_form_listing_every_exception_keeps_the_ticked_one():
+    text = ("( ) (1) Only one source per FAR 6.302-1; (X) (2) Urgency per FAR 6.302-2; "
+            "( ) (3) Expert per FAR 6.302-3; ( ) (4) Agreement per FAR 6.302-4; "
+            "( ) (5) Statute per FAR 6.302-5")
+    assert [c.text for c in find_citations(text)] == ["FAR 6.302-2"]
+
+
+def test_posting_and_approval_sections_are_not_authorities():
+    assert find_citations("posted per FAR 6.305 and approved per FAR 6.304") == []
+
+
+# -- amounts --------------------------------------------------------------------------------
+
+def test_headline_amount_beats_thresholds_and_history():
+    text = ("Approval by the competition advocate is required for actions over $750,000. "
+            "The prior contract totalled $4,000,000. The estimated total value of this "
+            "action is $32.2M including all options.")
+    out = extract_amounts(doc(text))
+    assert out["amount"]["value_usd"] == 32_200_000
+    assert out["amount"]["kind"] == "base_plus_options"
+    assert {a["value_usd"] for a in out["other_amounts"]} == {750_000, 4_000_000}
+
+
+def test_redaction_styles():
+    for text in ("The estimated value of this procurement is $(b)(4).",
+                 "The estimated value is [REDACTED].",
+                 "Estimated value: $█████.",
+                 "The estimated value of this procurement is. The contractor will deliver."):
+        out = extract_amounts(doc(text))
+        assert out["redacted_amount"], text
+        assert out["amount"] is None or out["amount"]["value_usd"] is None
+
+
+def test_amount_forms():
+    values = {m.value for m in find_money("$1.5 billion, 60,000 USD, USD 32,447 and $ 5,000")}
+    assert values == {1_500_000_000, 60_000, 32_447, 5_000}
+
+
+# -- dates ----------------------------------------------------------------------------------
+
+def test_dates_typed_and_form_footers_skipped():
+    text = ("Form Rev. 11/6/2025\nThe period of performance is October 1, 2025 through "
+            "September 30, 2026. Responses are due no later than 2:00 PM on 10/15/2025. "
+            "Digitally signed Date: 2026.06.11 14:53:33 -05'00'")
+    got = {(d["type"], d["date"]) for d in extract_dates(doc(text))}
+    assert ("pop_start", "2025-10-01") in got and ("pop_end", "2026-09-30") in got
+    assert ("response_due", "2025-10-15") in got and ("signature", "2026-06-11") in got
+    assert not any(d == "2025-11-06" for _, d in got)
+
+
+def test_ocr_damaged_years_and_impossible_days():
+    found = {when for _, _, when in find_dates("from April 1, 20l5 through April 31, 2026")}
+    assert found == {"2015-04-01", "2026-04"}
+
+
+# -- vendors, agencies, notices -------------------------------------------------------------
+
+def test_vendor_is_the_awardee_not_a_protester():
+    text = ("Acme Widgets, Inc. filed a protest. The Government intends to award a sole-source "
+            "contract to Palantir Technologies Inc. of Denver, CO (UEI: ABCDEFGHJKLM).")
+    vendors = extract_vendors(doc(text))
+    assert vendors[0]["name"] == "Palantir Technologies Inc."
+    assert vendors[0]["uei"] == "ABCDEFGHJKLM"
+
+
+def test_agency_aliases_are_one_agency_under_its_department():
+    for alias in ("ICE", "DHS/ICE", "U.S. Immigration and Customs Enforcement",
+                  "HOMELAND SECURITY, DEPARTMENT OF.US IMMIGRATION AND CUSTOMS ENFORCEMENT"):
+        found = normalize(alias)
+        assert found and found["normalized"] == "U.S. Immigration and Customs Enforcement"
+        assert found["path"][0] == "Department of Homeland Security"
+    assert matches("DHS", normalize("CBP")["path"])
+    assert not matches("HHS", normalize("ICE")["path"])
+
+
+def test_notice_traps():
+    assert notice_class("A single source of truth for all records.", {"type": "Special Notice"}
+                        )[0] == "neither"
+    assert notice_class("This is brand name or equal; small business set-aside.", {}
+                        )[0] == "neither"
+    cls, _ = notice_class("The agency intends to negotiate on a sole source basis with Acme "
+                          "Inc. Capability statements are due May 9, 2025.", {})
+    assert cls == "intent_to_sole_source"
+
+
+# -- hostile files ----------------------------------------------------------------------------
+
+def test_text_pdf_is_read_page_by_page():
+    d = load_bytes(_pdf("The estimated value is $1,000,000."), "a.pdf")
+    assert d.status == "ok" and d.pages[0].number == 1 and "$1,000,000" in d.text
+
+
+def test_encrypted_pdf_is_a_status_not_a_crash():
+    d = load_bytes(_pdf("secret", owner_password="o", user_password="u"), "locked.pdf")
+    assert d.status in ("encrypted", "unreadable") and "password" in " ".join(d.problems)
+    assert extract(d)["status"] in ("encrypted", "unreadable")
+
+
+def test_truncated_and_fake_pdfs():
+    data = _pdf("hello world " * 50)
+    for blob in (data[: len(data) // 3], b"%PDF-1.7\n" + b"\x00\xff" * 500, b""):
+        d = load_bytes(blob, "bad.pdf")
+        assert d.status != "ok" or not d.text.strip()
+        assert extract(d)["id"] == "bad.pdf"
+
+
+def test_docx_zip_bomb_is_refused():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("word/document.xml", "<w:document>" + "A" * (210 * 1024 * 1024))
+    d = load_bytes(buf.getvalue(), "bomb.docx")
+    assert d.status == "too_large" and "zip bomb" in d.problems[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=600))
+def test_extract_never_raises_on_any_text(text):
+    result = extract(doc(text))
+    assert result["status"] == "ok"
+    for v in result["vendors"]:
+        assert v["evidence"]["quote"] in text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=2000))
+def test_load_bytes_never_raises(blob):
+    d = load_bytes(blob, "x.pdf")
+    assert d.status in ("ok", "unreadable", "partial", "encrypted", "too_large", "timeout")
