@@ -30,11 +30,15 @@ def pipeline() -> Any:
     return nlp
 
 
+@lru_cache(maxsize=2)
+def _parse(text: str) -> Any:
+    """One spaCy pass per text, shared by every field that needs it."""
+    return pipeline()(text[:200_000])
+
+
 def sentences(text: str) -> list[tuple[int, int]]:
-    doc = pipeline()(text[:200_000])
-    return [(s.start_char, s.end_char) for s in doc.sents]
+    return [(s.start_char, s.end_char) for s in _parse(text).sents]
 
 
 def organizations(text: str) -> list[tuple[int, int, str]]:
-    doc = pipeline()(text[:200_000])
-    return [(e.start_char, e.end_char, e.text) for e in doc.ents if e.label_ == "ORG"]
+    return [(e.start_char, e.end_char, e.text) for e in _parse(text).ents if e.label_ == "ORG"]

@@ -193,3 +193,17 @@ def test_record_offsets_survive_drift(settings_for, clock):
     store = Store.open(settings.public_db, settings.private_db)
     assert store.counts()["notices"] == 60
     store.close()
+
+
+def test_a_slow_answer_within_the_timeout_is_fine(settings_for, clock):
+    import threading
+
+    from monitor.replay import ReplayServer
+
+    app = ReplayApp(Dataset.demo(), clock=clock, keys={KEY: 100})
+    app.script("search", Fault(delay=0.3))
+    with ReplayServer(app) as url:
+        settings = settings_for(url)
+        result = pipeline.poll(settings, ["samgov"], clock=clock)[0]
+    assert result.status == "ok" and result.stats.new == 13
+    assert threading.active_count() >= 1

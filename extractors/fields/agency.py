@@ -24,10 +24,12 @@ def load_table(path: Path = TABLE) -> dict[str, Agency]:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     table: dict[str, Agency] = {}
     for row in data.get("agency", []):
-        pats = [re.compile(r"(?<![\w])" + re.escape(a).replace(r"\ ", r"\s+") + r"(?![\w])", re.I)
-                for a in [row["name"], *row.get("aliases", [])]]
-        pats += [re.compile(r"(?<![\w/])" + re.escape(a) + r"(?![\w])")
-                 for a in row.get("acronyms", [])]
+        names = "|".join(re.escape(a).replace(r"\ ", r"\s+")
+                         for a in [row["name"], *row.get("aliases", [])])
+        pats = [re.compile(r"(?<![\w])(?:" + names + r")(?![\w])", re.I)]
+        if row.get("acronyms"):
+            pats.append(re.compile(r"(?<![\w/])(?:" + "|".join(
+                re.escape(a) for a in row["acronyms"]) + r")(?![\w])"))
         table[row["name"]] = Agency(row["name"], row.get("parent"), tuple(pats))
     return table
 
@@ -45,12 +47,11 @@ def normalize(text: str, table: dict[str, Agency] | None = None) -> dict[str, An
     table = table or load_table()
     hits: list[tuple[int, int, int, str, str]] = []
     for agency in table.values():
-        for pattern in agency.patterns:
-            m = pattern.search(text)
-            if m:
-                depth = len(path_of(agency.name, table))
-                hits.append((m.start(), -depth, m.end(), agency.name, m.group(0)))
-                break
+        found = [m for m in (p.search(text) for p in agency.patterns) if m]
+        if found:
+            m = min(found, key=lambda x: x.start())
+            depth = len(path_of(agency.name, table))
+            hits.append((m.start(), -depth, m.end(), agency.name, m.group(0)))
     if not hits:
         return None
     hits.sort()

@@ -57,6 +57,10 @@ AFTER_CUES = [
     (2.0, re.compile(r"^\s*\((?:the\s+)?(?:OEM|original\s+equipment\s+manufacturer|incumbent|"
                      r"contractor|vendor)\)", re.I)),
 ]
+AFTER_TRIGGER = re.compile(r"\b(?:is|are|was|remains|be)\s+(?:currently\s+)?(?:the\s+)?(?:only|sole|"
+                           r"single|original|incumbent|current|exclusive|manufacturer|OEM|"
+                           r"performing|authorized)\b|\((?:the\s+)?(?:OEM|original\s+equipment|"
+                           r"incumbent|contractor|vendor)", re.I)
 DISTRACT = re.compile(r"protest|protester|competitor|responded|respondent|capability\s+"
                       r"statement|interested\s+(?:part|source|vendor)|other\s+(?:source|vendor|"
                       r"compan)|previous(?:ly)?\s+award|former|reseller|distributor|authorized\s+"
@@ -136,11 +140,18 @@ def candidates(doc: Document) -> list[tuple[float, str, int, int]]:
             if name:
                 found.append((weight, name, n.start("name"), n.start("name") + len(name)))
     spans = [(s, e, t) for s, e, t in organizations(text)]
-    for pattern in (NAME_SUFFIXED, NAME_PLAIN):
-        for m in pattern.finditer(text):
-            after = text[m.end(): m.end() + 80]
-            if any(p.search(after) for _, p in AFTER_CUES):
-                spans.append((m.start("name"), m.end("name"), m.group("name")))
+    for trigger in AFTER_TRIGGER.finditer(text):
+        lo = max(0, trigger.start() - 140)
+        window = text[lo: trigger.start()]
+        best = None
+        for pattern in (NAME_SUFFIXED, NAME_PLAIN):
+            for m in pattern.finditer(window):
+                if any(p.search(text[lo + m.end(): lo + m.end() + 80]) for _, p in AFTER_CUES):
+                    best = (lo + m.start("name"), lo + m.end("name"), m.group("name"))
+            if best:
+                break
+        if best:
+            spans.append(best)
     for start, end, raw in spans:
         name = clean_name(raw)
         if not name:

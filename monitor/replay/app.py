@@ -30,6 +30,7 @@ class Fault:
     body: str | bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     hang: bool = False  # never answer (until the server is released or stopped)
+    delay: float = 0.0  # answer, but this many seconds late (a slow server)
     truncate_after: int | None = None  # promise the full length, send fewer bytes
     html_challenge: bool = False
 
@@ -166,6 +167,8 @@ class ReplayApp:
         return Response.json(404, {"status": 404, "message": "Record Not Found"})
 
     def _apply_fault(self, fault: Fault) -> Response | None:
+        if fault.delay:
+            self.release.wait(fault.delay)
         if fault.hang:
             self.release.wait(60)
             return Response.text(504, "released")
