@@ -196,8 +196,6 @@ def test_record_offsets_survive_drift(settings_for, clock):
 
 
 def test_a_slow_answer_within_the_timeout_is_fine(settings_for, clock):
-    import threading
-
     from monitor.replay import ReplayServer
 
     app = ReplayApp(Dataset.demo(), clock=clock, keys={KEY: 100})
@@ -206,4 +204,3 @@ def test_a_slow_answer_within_the_timeout_is_fine(settings_for, clock):
         settings = settings_for(url)
         result = pipeline.poll(settings, ["samgov"], clock=clock)[0]
     assert result.status == "ok" and result.stats.new == 13
-    assert threading.active_count() >= 1

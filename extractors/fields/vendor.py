@@ -57,8 +57,8 @@ AFTER_CUES = [
     (2.0, re.compile(r"^\s*\((?:the\s+)?(?:OEM|original\s+equipment\s+manufacturer|incumbent|"
                      r"contractor|vendor)\)", re.I)),
 ]
-AFTER_TRIGGER = re.compile(r"\b(?:is|are|was|remains|be)\s+(?:currently\s+)?(?:the\s+)?(?:only|sole|"
-                           r"single|original|incumbent|current|exclusive|manufacturer|OEM|"
+AFTER_TRIGGER = re.compile(r"\b(?:is|are|was|remains|be)\s+(?:currently\s+)?(?:the\s+)?"
+                           r"(?:only|sole|single|original|incumbent|current|exclusive|manufacturer|OEM|"
                            r"performing|authorized)\b|\((?:the\s+)?(?:OEM|original\s+equipment|"
                            r"incumbent|contractor|vendor)", re.I)
 DISTRACT = re.compile(r"protest|protester|competitor|responded|respondent|capability\s+"
