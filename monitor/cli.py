@@ -168,6 +168,13 @@ def status(settings: Settings, as_json: bool) -> None:
         f"{q['used']}/{q['budget']} used, {q['remaining']} left"
         + (f", blocked until {q['blocked_until']}" if q.get("blocked_until") else "")
         if "used" in q else "no SAM_API_KEY set"))
+    if info["outbox"]:
+        out.print("outbox: " + ", ".join(f"{k}={v}" for k, v in sorted(info["outbox"].items())))
+    for dead in info["dead_letters"]:
+        out.print(f"[red]dead letter[/] #{dead['id']} (subscription {dead['subscription_id']}, "
+                  f"{dead['kind']}): {dead['last_error']}")
+    for sub in info["disabled_subscriptions"]:
+        out.print(f"[red]disabled[/] subscription {sub['id']}: {sub['reason']}")
     for job in info["backfills"]:
         out.print(f"backfill {job['date_from']}..{job['date_to']}: offset {job['offset']}"
                   f" of {job['total'] or '?'} ({job['state']})")
@@ -176,6 +183,183 @@ def status(settings: Settings, as_json: bool) -> None:
         table.add_row(str(r["id"]), r["source"], r["kind"], r["started_at"], r["status"],
                       str(r["new"]), str(r["updated"]), str(r["requests"]), (r["error"] or "")[:60])
     out.print(table)
+
+
+@cli.group()
+def subscribe() -> None:
+    """Who gets told about what: add, list, remove, test and import subscriptions.
+
+    A subscription is a channel (an email address, a Slack incoming-webhook URL, or a
+    webhook URL with a signing secret) plus filters. Filters AND together; repeat an option
+    to OR its values. "--agency DHS" includes ICE and CBP; "--agency ICE" matches every
+    alias of ICE.
+    """
+
+
+@subscribe.command("add")
+@click.argument("subscriber")
+@click.option("--email", help="Send to this address.")
+@click.option("--slack", help="A Slack incoming-webhook URL.")
+@click.option("--webhook", help="A URL that receives signed JSON (https).")
+@click.option("--secret", help="The webhook's HMAC signing secret.")
+@click.option("--owner-email", help="Where to say so if the Slack/webhook endpoint dies.")
+@click.option("--agency", "agencies", multiple=True, help="e.g. DHS, ICE, 'Department of the "
+              "Army' (children included).")
+@click.option("--vendor", "vendors", multiple=True, help="A vendor name or UEI.")
+@click.option("--min-amount", type=float, help="Only amounts at least this (USD).")
+@click.option("--max-amount", type=float, help="Only amounts at most this (USD).")
+@click.option("--authority", "authorities", multiple=True,
+              help="Authority category, e.g. urgency, only_one_source.")
+@click.option("--kind", "kinds", multiple=True,
+              help="justification, intent_to_sole_source, or a document kind (ja, lsj, ...).")
+@click.option("--keyword", "keywords", multiple=True, help="Words in the title or text.")
+@click.option("--naics", multiple=True)
+@click.option("--psc", multiple=True)
+@click.option("--source", "sources", multiple=True, help="samgov, fedreg or feed.")
+@click.option("--cadence", type=click.Choice(["immediate", "daily", "weekly"]),
+              default="immediate", show_default=True, help="Email only: digest cadence.")
+@click.option("--hour", type=int, default=8, show_default=True,
+              help="Digest hour in the subscriber's time zone.")
+@click.option("--weekday", default="mon", show_default=True, help="Weekly digest day.")
+@click.option("--tz", "timezone", default="America/New_York", show_default=True)
+@click.option("--remind-days", type=int, default=None,
+              help="Also remind this many days before a response deadline (e.g. 3).")
+@click.pass_obj
+def subscribe_add(settings: Settings, subscriber: str, **options: Any) -> None:
+    """Add a subscription for SUBSCRIBER (a person or newsroom name)."""
+    from monitor.matching import Filters
+    from monitor.subscriptions import add
+    from notifications import ConfigurationError
+
+    keys = ("agencies", "vendors", "min_amount", "max_amount", "authorities", "kinds",
+            "keywords", "naics", "psc", "sources")
+    filters = Filters.from_dict({k: options.pop(k) for k in keys
+                                 if options.get(k) not in (None, ())})
+    store = pipeline.open_store(settings)
+    try:
+        sub_id = add(store, _clock()(), subscriber=subscriber, filters=filters,
+                     reminder_days=options.pop("remind_days"), **options)
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    out.print(f"subscription {sub_id} added for {subscriber}: {filters.describe()}")
+
+
+@subscribe.command("list")
+@click.pass_obj
+def subscribe_list(settings: Settings) -> None:
+    """Every subscription, with its target masked."""
+    from monitor.subscriptions import describe, load
+
+    store = pipeline.open_store(settings)
+    try:
+        subs = load(store)
+    finally:
+        store.close()
+    table = Table("id", "subscriber", "channel", "target", "cadence", "filters", "state")
+    for sub in subs:
+        d = describe(sub)
+        table.add_row(str(d["id"]), d["subscriber"], d["channel"], d["target"], d["cadence"],
+                      d["filters"], d["state"])
+    out.print(table)
+
+
+@subscribe.command("remove")
+@click.argument("subscription_id", type=int)
+@click.pass_obj
+def subscribe_remove(settings: Settings, subscription_id: int) -> None:
+    """Stop a subscription (what it had queued is cancelled)."""
+    from monitor.subscriptions import remove
+
+    store = pipeline.open_store(settings)
+    try:
+        done = remove(store, subscription_id, _clock()())
+    finally:
+        store.close()
+    if not done:
+        raise click.ClickException(f"no active subscription {subscription_id}")
+    out.print(f"subscription {subscription_id} removed")
+
+
+@subscribe.command("test")
+@click.argument("subscription_id", type=int)
+@click.pass_obj
+def subscribe_test(settings: Settings, subscription_id: int) -> None:
+    """Send a test message to a subscription's channel now."""
+    from monitor.delivery import notifiers
+    from monitor.http import make_client
+    from monitor.subscriptions import load
+    from notifications import Item, Message
+
+    store = pipeline.open_store(settings)
+    try:
+        subs = load(store, subscription_id)
+    finally:
+        store.close()
+    if not subs:
+        raise click.ClickException(f"no subscription {subscription_id}")
+    sub = subs[0]
+    item = Item(key=f"test:{sub.id}", kind="match", title="solesource test message",
+                agency="Test agency", agency_path="Test", vendor="Example Vendor Inc.",
+                amount_usd=1_000_000, redacted_amount=False,
+                authority="unusual and compelling urgency", citations=["FAR 6.302-2"],
+                key_dates=[], rationale="This is a test.", quote=None, notice_type=None,
+                posted_date=None, source_url=None, browse_url=None, why="a test you asked for")
+    with make_client(timeout=settings.http_timeout) as client:
+        result = notifiers(settings, client)[sub.target.channel].send(
+            Message(sub.id, sub.subscriber, "solesource test message", (item,)), sub.target)
+    if not result.ok:
+        raise click.ClickException(f"{result.target}: {result.status or ''} {result.error}")
+    out.print(f"sent a test message to {result.target}")
+
+
+@subscribe.command("import")
+@click.argument("path", type=click.Path(path_type=Path, exists=True))
+@click.pass_obj
+def subscribe_import(settings: Settings, path: Path) -> None:
+    """Add the [[subscription]] tables of a TOML file."""
+    from monitor.subscriptions import import_toml
+    from notifications import ConfigurationError
+
+    store = pipeline.open_store(settings)
+    try:
+        ids = import_toml(store, path, _clock()())
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    out.print(f"imported {len(ids)} subscriptions from {path}")
+
+
+@cli.command()
+@click.pass_obj
+def deliver(settings: Settings) -> None:
+    """Match new justifications and send what is due: email, Slack, webhooks. Failed sends
+    are retried with backoff for about two days, then dead-lettered (see `status`)."""
+    pipeline.match(settings, clock=_clock())
+    stats = pipeline.deliver(settings, clock=_clock())
+    out.print(f"sent {stats.sent}, will retry {stats.failed}, gave up {stats.dead}, "
+              f"skipped {stats.skipped}")
+
+
+@cli.command()
+@click.argument("subscription_id", type=int)
+@click.argument("token")
+@click.pass_obj
+def unsubscribe(settings: Settings, subscription_id: int, token: str) -> None:
+    """Unsubscribe with the signed token from an email's unsubscribe link."""
+    from monitor.subscriptions import check_token, remove, signing_key
+
+    store = pipeline.open_store(settings)
+    try:
+        if not check_token(signing_key(store, settings), subscription_id, token):
+            raise click.ClickException("that unsubscribe token is not valid for this "
+                                       "subscription")
+        remove(store, subscription_id, _clock()(), reason="unsubscribed by link")
+    finally:
+        store.close()
+    out.print(f"subscription {subscription_id} unsubscribed")
 
 
 @cli.command()
@@ -300,8 +484,19 @@ def _print_demo(summary: dict[str, Any]) -> None:
                       plain_words(n["authority_category"]) if n.get("authority_category") else "")
     out.print(table)
     new = sum(r.stats.new + r.stats.updated for r in results)
+    sent = summary["sent"]
+    o = summary["output"]
     out.print(f"{'nothing new this time' if not new else f'{new} new or changed notices'}; "
-              f"public database {summary['public_db']}, private {summary['private_db']}")
+              f"sent {sent['slack']} Slack posts, {sent['webhook']} signed webhooks "
+              f"(signatures {'valid' if summary['webhook_valid'] else 'INVALID'}) and "
+              f"{sent['email']} email digests (the next morning).")
+    out.print(f"  public database   {summary['public_db']}   (browse: datasette "
+              f"{summary['public_db']})")
+    out.print(f"  private database  {summary['private_db']}  (subscribers, outbox; never "
+              "served)")
+    out.print(f"  email             {o / 'mail'}/*.eml and *.html previews")
+    out.print(f"  Slack bodies      {o / 'slack'}/*.json")
+    out.print(f"  webhook bodies    {o / 'webhook'}/*.json")
 
 
 @cli.command("replay-server")

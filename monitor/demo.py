@@ -1,48 +1,94 @@
-"""``solesource demo``: poll a local replay loaded with the bundled demo data.
+"""``solesource demo``: the whole flow on bundled data, on 127.0.0.1 only.
 
-Everything runs on 127.0.0.1 with a pinned clock (2025-04-30), a demo key and a generous
-demo budget, and writes under the output folder: ``solesource.db`` (public),
-``private.db`` and ``files/``. A second run finds nothing new.
+A local replay of SAM.gov and the Federal Register (pinned clock: 2025-04-30), a real SMTP
+server, a Slack-like webhook and a signed-webhook receiver. It polls, extracts, matches the
+demo subscriptions and delivers — the reporter's daily digest the next morning — and writes
+everything under the output folder. A second run finds and sends nothing new.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from monitor import pipeline
+from monitor.matching import Filters
 from monitor.replay import Dataset, ReplayApp, ReplayServer
+from monitor.replay.sinks import HttpSink, SmtpSink
 from monitor.settings import Secret, Settings
+from monitor.store import Store
+from monitor.subscriptions import add
 
 DEMO_NOW = datetime(2025, 4, 30, 14, 0, tzinfo=UTC)
+NEXT_MORNING = DEMO_NOW + timedelta(days=1)
 DEMO_KEY = "DEMO-KEY"
+WEBHOOK_SECRET = "demo-webhook-secret"
 
 
-def demo_settings(output: Path, base_url: str) -> Settings:
+def demo_settings(output: Path, base_url: str, smtp_port: int = 25) -> Settings:
     s = Settings(data_dir=output, retry_backoff=0.2)
     return replace(
         s,
         sam=replace(s.sam, api_key=Secret(DEMO_KEY), api_base=base_url, web_base=base_url,
                     daily_budget=1000, lookback_days=30),
         federal_register=replace(s.federal_register, base=base_url, lookback_days=30),
+        smtp=replace(s.smtp, host="127.0.0.1", port=smtp_port, security="none",
+                     sender="solesource demo <alerts@solesource.example>"),
+        public_url="http://127.0.0.1:8001",
     )
+
+
+def _subscribe(store: Store, slack_url: str, webhook_url: str) -> None:
+    """The three demo subscribers; their local endpoints move between runs, so refresh them."""
+    wanted: list[dict[str, Any]] = [
+        {"subscriber": "Demo newsroom", "slack": slack_url,
+         "filters": Filters(agencies=("ICE",), min_amount=1_000_000)},
+        {"subscriber": "Demo reporter", "email": "reporter@newsroom.example",
+         "filters": Filters(), "cadence": "daily", "hour": 8, "reminder_days": 3},
+        {"subscriber": "Demo watchdog", "webhook": webhook_url, "secret": WEBHOOK_SECRET,
+         "filters": Filters(agencies=("DHS",))},
+    ]
+    existing = {r[0]: r[1] for r in store.private.execute(
+        "select b.name, s.id from subscriptions s join subscribers b on b.id = s.subscriber_id"
+    ).fetchall()}
+    for entry in wanted:
+        name = entry["subscriber"]
+        if name in existing:
+            target = entry.get("slack") or entry.get("webhook")
+            if target:
+                store.private.execute("update subscriptions set target = ? where id = ?",
+                                      [target, existing[name]])
+            continue
+        add(store, DEMO_NOW, **entry)
 
 
 def run_demo(output: Path) -> dict[str, Any]:
     app = ReplayApp(Dataset.demo(), clock=lambda: DEMO_NOW, keys={DEMO_KEY: 1000})
-    with ReplayServer(app) as url:
-        settings = demo_settings(output, url)
+    slack = HttpSink(save_to=output / "slack")
+    webhook = HttpSink(save_to=output / "webhook", secret=WEBHOOK_SECRET)
+    with ReplayServer(app) as url, ReplayServer(slack) as slack_url, \
+            ReplayServer(webhook) as webhook_url, SmtpSink(save_to=output / "mail") as smtp:
+        settings = demo_settings(output, url, smtp.port)
+        store = pipeline.open_store(settings)
+        try:
+            _subscribe(store, f"{slack_url}/services/T000/B000/DEMO", f"{webhook_url}/hook")
+        finally:
+            store.close()
         results = pipeline.cycle(settings, ["samgov", "federal_register", "feeds"],
                                  clock=lambda: DEMO_NOW)
+        morning = pipeline.deliver(settings, clock=lambda: NEXT_MORNING)
     store = pipeline.open_store(settings)
     try:
-        files = dict(store.public.execute(
-            "select notice_id, count(*) from attachments where state='stored' group by notice_id"
-        ).fetchall())
-        notices = [n | {"files": files.get(n["id"], 0)} for n in store.iter_notices()]
+        notices = list(store.iter_notices())
+        outbox = dict(store.private.execute(
+            "select state, count(*) from outbox group by state").fetchall())
     finally:
         store.close()
     return {"results": results, "notices": notices, "public_db": settings.public_db,
-            "private_db": settings.private_db}
+            "private_db": settings.private_db, "outbox": outbox,
+            "sent": {"email": len(smtp.received), "slack": len(slack.received),
+                     "webhook": len(webhook.received)},
+            "webhook_valid": all(e.get("valid") for e in webhook.received),
+            "morning": morning, "output": output}

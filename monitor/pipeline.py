@@ -150,15 +150,52 @@ def extract(settings: Settings, *, clock: Clock = system_clock, store: Store | N
             store.close()
 
 
+def match(settings: Settings, *, clock: Clock = system_clock, store: Store | None = None
+          ) -> Any:
+    """Match every newly extracted notice version against the subscriptions."""
+    from monitor.outbox import match_new
+
+    own = store is None
+    store = store or open_store(settings)
+    try:
+        stats = match_new(store, clock())
+        log.info("match: %d notices, %d queued, %d reminders", stats.notices, stats.queued,
+                 stats.reminders)
+        return stats
+    finally:
+        if own:
+            store.close()
+
+
+def deliver(settings: Settings, *, clock: Clock = system_clock, store: Store | None = None,
+            **kwargs: Any) -> Any:
+    """Send what is due in the outbox; retry what failed when its time comes."""
+    from monitor.delivery import deliver as work_outbox
+
+    own = store is None
+    store = store or open_store(settings)
+    try:
+        stats = work_outbox(store, settings, clock(), **kwargs)
+        log.info("deliver: %d sent, %d failed, %d dead, %d skipped", stats.sent, stats.failed,
+                 stats.dead, stats.skipped)
+        return stats
+    finally:
+        if own:
+            store.close()
+
+
 def cycle(settings: Settings, sources: list[str], *, clock: Clock = system_clock,
-          transport: httpx.BaseTransport | None = None,
-          progress: Progress | None = None) -> list[RunResult]:
-    """One pass of the whole flow: poll → store → extract (→ match → deliver, later)."""
+          transport: httpx.BaseTransport | None = None, progress: Progress | None = None,
+          send: bool = True) -> list[RunResult]:
+    """One pass of the whole flow: poll → store → extract → match → deliver."""
     store = open_store(settings)
     try:
         results = poll(settings, sources, clock=clock, transport=transport, store=store,
                        progress=progress)
         extract(settings, clock=clock, store=store, progress=progress)
+        match(settings, clock=clock, store=store)
+        if send:
+            deliver(settings, clock=clock, store=store)
         return results
     finally:
         store.close()
@@ -173,8 +210,17 @@ def status(settings: Settings, *, clock: Clock = system_clock) -> dict[str, Any]
             until = b.blocked_until()
             quota |= {"used": b.used(), "remaining": b.remaining(),
                       "blocked_until": iso(until) if until else None}
+        outbox = dict(store.private.execute(
+            "select state, count(*) from outbox group by state").fetchall())
+        dead = [dict(zip(("id", "subscription_id", "kind", "last_error"), r, strict=True))
+                for r in store.private.execute(
+                    "select id, subscription_id, kind, last_error from outbox "
+                    "where state = 'dead' order by id desc limit 10").fetchall()]
+        disabled = [dict(zip(("id", "reason"), r, strict=True)) for r in store.private.execute(
+            "select id, disabled_reason from subscriptions where state = 'disabled'").fetchall()]
         return {
             "counts": store.counts(),
+            "outbox": outbox, "dead_letters": dead, "disabled_subscriptions": disabled,
             "quota": quota,
             "runs": store.recent_runs(12),
             "backfills": store.backfill_jobs("samgov"),

@@ -122,3 +122,43 @@ def m002_extractions(db: Database) -> None:
         db["notices"].add_column(column, kind)
     db["notices"].create_index(["notice_class"])
     db["notices"].create_index(["extraction_state"])
+
+
+@private()
+def m002_subscriptions(db: Database) -> None:
+    """Subscribers and what they asked for; the outbox the deliverer works; every attempt."""
+    db["subscribers"].create({"id": int, "name": str, "email": str, "timezone": str,
+                              "created_at": str}, pk="id")
+    db["subscribers"].create_index(["name"], unique=True)
+    db["subscriptions"].create(
+        {
+            "id": int, "subscriber_id": int, "name": str, "channel": str, "target": str,
+            "secret": str, "filters": str, "cadence": str, "hour": int, "weekday": int,
+            "reminder_days": int, "state": str, "disabled_reason": str, "created_at": str,
+            "updated_at": str,
+        },
+        pk="id", foreign_keys=[("subscriber_id", "subscribers", "id")],
+    )
+    db["outbox"].create(
+        {
+            "id": int, "key": str, "subscription_id": int, "notice_id": str, "family": str,
+            "kind": str, "reason": str, "change": str, "snapshot": str, "due_at": str,
+            "state": str, "attempts": int, "next_attempt_at": str, "first_attempt_at": str,
+            "last_error": str, "message_key": str, "created_at": str, "sent_at": str,
+        },
+        pk="id", foreign_keys=[("subscription_id", "subscriptions", "id")],
+    )
+    db["outbox"].create_index(["key"], unique=True)
+    db["outbox"].create_index(["state", "due_at"])
+    db["deliveries"].create(
+        {
+            "id": int, "subscription_id": int, "message_key": str, "outbox_ids": str,
+            "attempted_at": str, "ok": int, "status": int, "error": str, "target": str,
+        },
+        pk="id",
+    )
+    db["sent_state"].create({"subscription_id": int, "family": str, "snapshot": str,
+                             "updated_at": str}, pk=("subscription_id", "family"))
+    db["matched"].create({"notice_id": str, "version": int, "matched_at": str},
+                         pk=("notice_id", "version"))
+    db["secrets"].create({"name": str, "value": str, "created_at": str}, pk="name")

@@ -61,6 +61,16 @@ class FederalRegisterSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"  # "starttls", "ssl" or "none"
+    username: str = ""
+    password: Secret = Secret("")
+    sender: str = "solesource <alerts@localhost>"
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path = Path("solesource-data")
     sam: SamSettings = SamSettings()
@@ -74,6 +84,9 @@ class Settings:
     http_retries: int = 2
     retry_backoff: float = 2.0  # seconds, doubled per attempt
     fr_interval_minutes: int = 30
+    smtp: SmtpSettings = SmtpSettings()
+    public_url: str = "http://127.0.0.1:8001"  # where `solesource serve` is reachable
+    secret_key: Secret = Secret("")  # signs unsubscribe links; generated if not given
 
     @property
     def public_db(self) -> Path:
@@ -94,10 +107,12 @@ class Settings:
         env = dict(os.environ if env is None else env)
         data = _read_toml(config, env)
         sam_t, fr_t = data.pop("sam", {}), data.pop("federal_register", {})
+        smtp_t = data.pop("smtp", {})
         sam = SamSettings(**_coerce(SamSettings, sam_t))
         fr = FederalRegisterSettings(**_coerce(FederalRegisterSettings, fr_t))
+        smtp = SmtpSettings(**_coerce(SmtpSettings, smtp_t))
         top = _coerce(cls, data)
-        settings = cls(sam=sam, federal_register=fr, **top)
+        settings = cls(sam=sam, federal_register=fr, smtp=smtp, **top)
         return _apply_env(settings, env).with_overrides(**overrides)
 
     def with_overrides(self, **overrides: Any) -> Settings:
@@ -181,4 +196,20 @@ def _apply_env(s: Settings, env: dict[str, str]) -> Settings:
         s = replace(s, federal_register=fr)
     if env.get("SOLESOURCE_DATA"):
         s = replace(s, data_dir=Path(env["SOLESOURCE_DATA"]))
+    smtp = s.smtp
+    if (password := _secret_from_env(env, "SMTP_PASSWORD")) is not None:
+        smtp = replace(smtp, password=password)
+    for name, attr, conv in (("SMTP_HOST", "host", str), ("SMTP_PORT", "port", int),
+                             ("SMTP_SECURITY", "security", str),
+                             ("SMTP_USERNAME", "username", str), ("SMTP_FROM", "sender", str)):
+        if env.get(name):
+            try:
+                smtp = replace(smtp, **{attr: conv(env[name])})
+            except ValueError:
+                raise ConfigError(f"{name}={env[name]!r} is not a valid {conv.__name__}") from None
+    s = replace(s, smtp=smtp)
+    if (key := _secret_from_env(env, "SOLESOURCE_SECRET_KEY")) is not None:
+        s = replace(s, secret_key=key)
+    if env.get("SOLESOURCE_PUBLIC_URL"):
+        s = replace(s, public_url=env["SOLESOURCE_PUBLIC_URL"])
     return s

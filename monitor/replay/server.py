@@ -6,9 +6,8 @@ import logging
 import threading
 from socketserver import ThreadingMixIn
 from typing import Any
+from typing import Any as _Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-
-from monitor.replay.app import ReplayApp
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +25,7 @@ class _QuietHandler(WSGIRequestHandler):
 class ReplayServer:
     """``with ReplayServer(app) as url:`` → ``http://127.0.0.1:<port>``."""
 
-    def __init__(self, app: ReplayApp, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, app: _Any, host: str = "127.0.0.1", port: int = 0):
         self.app = app
         self.httpd = make_server(host, port, app, server_class=_ThreadingServer,
                                  handler_class=_QuietHandler)
@@ -43,7 +42,8 @@ class ReplayServer:
         return self.url
 
     def stop(self) -> None:
-        self.app.release.set()
+        if hasattr(self.app, "release"):
+            self.app.release.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 

@@ -1,0 +1,273 @@
+"""Work the outbox: batch, send, record every attempt, retry with backoff for about two days,
+then dead-letter, disable the endpoint and tell its owner.
+
+Crash safety: a batch's rows and its message key are claimed in one transaction *before*
+sending ("sending"), and marked "sent" after. A run that dies in between re-sends exactly
+that batch with the same Message-ID / Idempotency-Key, so a receiver can tell; nothing is
+ever dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from extractors import plain_words
+from monitor.http import make_client
+from monitor.settings import Settings
+from monitor.store import Store, iso
+from monitor.subscriptions import Subscription, disable, load, signing_key, unsubscribe_url
+from notifications import DeliveryResult, Item, Message, Target
+from notifications.email import EmailNotifier, SmtpConfig
+from notifications.slack import SlackNotifier
+from notifications.webhook import WebhookNotifier
+
+log = logging.getLogger(__name__)
+
+GIVE_UP_AFTER = timedelta(days=2)
+BASE_DELAY = timedelta(minutes=1)
+MAX_DELAY = timedelta(hours=6)
+DATE_LABELS = {"response_due": "Responses due", "prototype_due": "Prototype due",
+               "delivery": "Delivery", "award": "Award", "pop_start": "Performance starts",
+               "pop_end": "Performance ends", "contract_expiration": "Contract expires"}
+
+
+@dataclass
+class DeliverStats:
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+    skipped: int = 0
+    messages: list[str] = field(default_factory=list)
+
+
+def smtp_config(settings: Settings) -> SmtpConfig:
+    s = settings.smtp
+    return SmtpConfig(host=s.host, port=s.port, security=s.security,
+                      username=s.username or None, password=s.password.reveal() or None,
+                      sender=s.sender)
+
+
+def notifiers(settings: Settings, client: httpx.Client) -> dict[str, Any]:
+    return {"email": EmailNotifier(smtp_config(settings)), "slack": SlackNotifier(client),
+            "webhook": WebhookNotifier(client)}
+
+
+def backoff(attempts: int, rng: random.Random, retry_after: float | None = None) -> timedelta:
+    delay = min(MAX_DELAY, BASE_DELAY * 2 ** max(0, attempts - 1)) * rng.uniform(0.5, 1.5)
+    if retry_after:
+        delay = max(delay, timedelta(seconds=retry_after))
+    return delay
+
+
+def deliver(store: Store, settings: Settings, now: datetime, *,
+            channels: dict[str, Any] | None = None, rng: random.Random | None = None,
+            client: httpx.Client | None = None,
+            on_sent: Callable[[Message, Target, DeliveryResult], None] | None = None
+            ) -> DeliverStats:
+    rng = rng or random.Random()
+    own = client is None
+    client = client or make_client(timeout=settings.http_timeout)
+    channels = channels or notifiers(settings, client)
+    stats = DeliverStats()
+    key = signing_key(store, settings)
+    try:
+        _claim(store, now)
+        subs = {s.id: s for s in load(store)}
+        for _message_key, rows in _batches(store):
+            sub = subs.get(rows[0]["subscription_id"])
+            if sub is None or sub.state != "active":
+                _mark(store, rows, "cancelled", now)
+                continue
+            rows = _drop_stale_reminders(store, rows, now, stats)
+            if not rows:
+                continue
+            message = _message(store, settings, sub, rows, unsubscribe_url(settings, key, sub.id))
+            result = channels[sub.target.channel].send(message, sub.target)
+            _record(store, sub, message, rows, result, now, rng, stats, channels)
+            if result.ok and on_sent:
+                on_sent(message, sub.target, result)
+    finally:
+        if own:
+            client.close()
+    return stats
+
+
+def _claim(store: Store, now: datetime) -> None:
+    """Group due pending rows into batches and fix each batch's key before any send."""
+    db = store.private
+    with db.atomic():
+        rows = list(db.execute(
+            "select o.id, o.subscription_id, o.key, s.channel from outbox o join subscriptions s"
+            " on s.id = o.subscription_id where o.state = 'pending' and o.due_at <= ? and "
+            "(o.next_attempt_at is null or o.next_attempt_at <= ?) order by o.id",
+            [iso(now), iso(now)]).fetchall())
+        groups: dict[Any, list[tuple[int, str]]] = {}
+        for row_id, sub_id, key, channel in rows:
+            group = sub_id if channel == "email" else (sub_id, row_id)
+            groups.setdefault(group, []).append((row_id, key))
+        for members in groups.values():
+            sub_id = rows[[r[0] for r in rows].index(members[0][0])][1]
+            joined = "\n".join(sorted(k for _, k in members))
+            message_key = hashlib.sha256(f"{sub_id}|{joined}".encode()).hexdigest()[:32]
+            db.execute(f"update outbox set state = 'sending', message_key = ? where id in "
+                       f"({','.join('?' * len(members))})", [message_key, *[m[0] for m in
+                                                                           members]])
+
+
+def _batches(store: Store) -> list[tuple[str, list[dict[str, Any]]]]:
+    cursor = store.private.execute(
+        "select * from outbox where state = 'sending' order by message_key, id")
+    cols = [c[0] for c in cursor.description]
+    batches: dict[str, list[dict[str, Any]]] = {}
+    for values in cursor.fetchall():
+        row = dict(zip(cols, values, strict=True))
+        batches.setdefault(row["message_key"], []).append(row)
+    return list(batches.items())
+
+
+def _drop_stale_reminders(store: Store, rows: list[dict[str, Any]], now: datetime,
+                          stats: DeliverStats) -> list[dict[str, Any]]:
+    keep = []
+    for row in rows:
+        if row["kind"] == "reminder":
+            notice = _notice(store, row["notice_id"])
+            due = (notice or {}).get("response_due")
+            withdrawn = notice is None or notice.get("active") == 0
+            if withdrawn or not due or due < now.date().isoformat():
+                _mark(store, [row], "skipped", now)
+                stats.skipped += 1
+                continue
+        keep.append(row)
+    if len(keep) != len(rows) and keep:
+        # the batch changed: give it the key of what will really be sent
+        joined = "\n".join(sorted(r["key"] for r in keep))
+        new_key = hashlib.sha256(f"{keep[0]['subscription_id']}|{joined}".encode()
+                                 ).hexdigest()[:32]
+        store.private.execute(f"update outbox set message_key = ? where id in "
+                              f"({','.join('?' * len(keep))})",
+                              [new_key, *[r["id"] for r in keep]])
+    return keep
+
+
+def _notice(store: Store, notice_id: str) -> dict[str, Any] | None:
+    rows = list(store.public["notices"].rows_where("id = ?", [notice_id]))
+    return rows[0] if rows else None
+
+
+def _item(store: Store, settings: Settings, row: dict[str, Any]) -> Item:
+    n = _notice(store, row["notice_id"]) or {"id": row["notice_id"]}
+    ex = store.public.execute(
+        "select result from extractions where notice_id = ? and notice_version = ? "
+        "order by attachment_id is null, id", [n["id"], n.get("version")]).fetchall()
+    results = [json.loads(r[0]) for r in ex]
+    primary = next((r for r in results if r.get("vendors") or r.get("amount")), None) or (
+        results[0] if results else {})
+    dates = [(DATE_LABELS[d["type"]], d["date"]) for d in primary.get("dates") or []
+             if d["type"] in DATE_LABELS]
+    quote = None
+    for key in ("amount", "authority"):
+        ev = (primary.get(key) or {}).get("evidence")
+        if ev:
+            quote = " ".join(ev["quote"].split())
+            break
+    if not quote and primary.get("vendors"):
+        quote = " ".join(primary["vendors"][0]["evidence"]["quote"].split())
+    citations = json.loads(n.get("authority_citations") or "[]")
+    base = settings.public_url.rstrip("/")
+    return Item(
+        key=row["key"], kind=row["kind"], title=n.get("title") or n["id"],
+        agency=(n.get("agency_hierarchy") or "").split(" > ")[-1] or (
+            n.get("agency_path") or "").split(".")[-1],
+        agency_path=n.get("agency_hierarchy") or n.get("agency_path") or "",
+        vendor=n.get("vendor"), amount_usd=n.get("amount_usd"),
+        redacted_amount=bool(n.get("redacted_amount")),
+        authority=plain_words(n.get("authority_category")), citations=citations,
+        key_dates=dates, rationale=n.get("rationale"), quote=quote,
+        notice_type=n.get("notice_type"), posted_date=n.get("posted_date"),
+        source_url=n.get("url"),
+        browse_url=f"{base}/solesource/notices/{n['id'].replace(':', '~3A')}",
+        why=row["reason"] or "", change=row["change"], response_due=n.get("response_due"))
+
+
+def _message(store: Store, settings: Settings, sub: Subscription, rows: list[dict[str, Any]],
+             unsubscribe: str) -> Message:
+    items = tuple(_item(store, settings, r) for r in rows)
+    if len(items) == 1:
+        i = items[0]
+        prefix = {"update": "Updated: ", "reminder": "Deadline reminder: "}.get(i.kind, "")
+        subject = f"{prefix}{i.agency}: {i.vendor or 'sole source'} — {i.amount_text}"
+    else:
+        subject = f"{len(items)} sole-source justifications ({sub.cadence} digest)"
+    return Message(subscription_id=sub.id, subscriber=sub.subscriber, subject=subject[:200],
+                   items=items, unsubscribe_url=unsubscribe)
+
+
+def _mark(store: Store, rows: list[dict[str, Any]], state: str, now: datetime) -> None:
+    ids = [r["id"] for r in rows]
+    store.private.execute(f"update outbox set state = ?, sent_at = ? where id in "
+                          f"({','.join('?' * len(ids))})", [state, iso(now), *ids])
+
+
+def _record(store: Store, sub: Subscription, message: Message, rows: list[dict[str, Any]],
+            result: DeliveryResult, now: datetime, rng: random.Random, stats: DeliverStats,
+            channels: dict[str, Any]) -> None:
+    db = store.private
+    with db.atomic():
+        db["deliveries"].insert({
+            "subscription_id": sub.id, "message_key": message.key,
+            "outbox_ids": json.dumps([r["id"] for r in rows]), "attempted_at": iso(now),
+            "ok": int(result.ok), "status": result.status, "error": result.error,
+            "target": result.target})
+        if result.ok:
+            _mark(store, rows, "sent", now)
+            stats.sent += len(rows)
+            stats.messages.append(message.key)
+            return
+        first = min((r["first_attempt_at"] or iso(now)) for r in rows)
+        attempts = max(r["attempts"] or 0 for r in rows) + 1
+        expired = now - datetime.fromisoformat(first) >= GIVE_UP_AFTER
+        if result.retryable and not expired:
+            retry_at = now + backoff(attempts, rng, result.retry_after)
+            db.execute(f"update outbox set state = 'pending', attempts = ?, first_attempt_at = ?,"
+                       f" next_attempt_at = ?, last_error = ? where id in "
+                       f"({','.join('?' * len(rows))})",
+                       [attempts, first, iso(retry_at), result.error, *[r["id"] for r in rows]])
+            stats.failed += len(rows)
+            log.warning("delivery to %s failed (%s); retry at %s", result.target,
+                        result.error, iso(retry_at))
+            return
+        db.execute(f"update outbox set state = 'dead', attempts = ?, first_attempt_at = ?, "
+                   f"last_error = ? where id in ({','.join('?' * len(rows))})",
+                   [attempts, first, result.error, *[r["id"] for r in rows]])
+        stats.dead += len(rows)
+        if result.disable or expired:
+            why = (f"{result.target} answered {result.status} {result.error or ''}".strip()
+                   if result.disable else f"undeliverable for two days: {result.error}")
+            disable(store, sub.id, why, now)
+    log.error("delivery to %s gave up: %s", result.target, result.error)
+    if (result.disable or expired) and sub.email and sub.target.channel != "email":
+        _tell_owner(sub, why, channels, now)
+
+
+def _tell_owner(sub: Subscription, why: str, channels: dict[str, Any], now: datetime) -> None:
+    item = Item(key=f"disabled:{sub.id}:{iso(now)}", kind="notice",
+                title=f"Your solesource subscription #{sub.id} was paused", agency="solesource",
+                agency_path="", vendor=None, amount_usd=None, redacted_amount=False,
+                authority="", citations=[], key_dates=[], rationale=why, quote=None,
+                notice_type=None, posted_date=None, source_url=None, browse_url=None,
+                why="the endpoint stopped accepting messages")
+    message = Message(subscription_id=sub.id, subscriber=sub.subscriber,
+                      subject=f"solesource: subscription #{sub.id} paused", items=(item,))
+    result = channels["email"].send(message, Target("email", sub.email))
+    if not result.ok:
+        log.warning("could not tell %s that subscription %d was paused: %s", sub.subscriber,
+                    sub.id, result.error)

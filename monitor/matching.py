@@ -1,0 +1,143 @@
+"""Pure: does a notice match a subscription's filters, and why.
+
+Filters AND together; the values inside one filter OR together. An agency filter covers
+the agency's children ("DHS" matches ICE and CBP) and every alias ("ICE" = "DHS/ICE").
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from extractors.fields.agency import normalize as normalize_agency
+from extractors.fields.vendor import name_key
+
+NOTIFY_CLASSES = ("justification", "intent_to_sole_source")
+
+
+@dataclass(frozen=True)
+class Filters:
+    agencies: tuple[str, ...] = ()
+    vendors: tuple[str, ...] = ()
+    min_amount: float | None = None
+    max_amount: float | None = None
+    authorities: tuple[str, ...] = ()  # categories, e.g. "urgency"
+    kinds: tuple[str, ...] = ()  # notice classes or document kinds
+    keywords: tuple[str, ...] = ()
+    naics: tuple[str, ...] = ()
+    psc: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Filters:
+        known = set(cls.__dataclass_fields__)
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown filter(s) {sorted(unknown)}; use {sorted(known)}")
+        values = {k: (tuple(str(x) for x in v) if isinstance(v, list | tuple) else v)
+                  for k, v in data.items()}
+        for key in ("min_amount", "max_amount"):
+            if values.get(key) is not None:
+                values[key] = float(values[key])
+        return cls(**values)
+
+    def to_json(self) -> str:
+        return json.dumps({k: v for k, v in asdict(self).items() if v not in ((), None)})
+
+    def describe(self) -> str:
+        parts = [f"{k.replace('_', ' ')}: {', '.join(v) if isinstance(v, tuple) else short(v)}"
+                 for k, v in asdict(self).items() if v not in ((), None)]
+        return "; ".join(parts) or "everything"
+
+
+def short(amount: float) -> str:
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if amount >= size:
+            value = amount / size
+            return f"${value:.0f}{suffix}" if value == int(value) else f"${value:.1f}{suffix}"
+    return f"${amount:,.0f}"
+
+
+def _agency_reason(wanted: str, path: list[str]) -> str | None:
+    found = normalize_agency(wanted)
+    target = found["normalized"] if found else wanted
+    if target in path:
+        leaf = path[-1]
+        return f"agency: {wanted}" if target == leaf else f"agency: {wanted} ⊃ {leaf}"
+    return None
+
+
+def match(filters: Filters, notice: dict[str, Any]) -> str | None:
+    """The reason the notice matches, or None. ``notice`` is a row of the notices table."""
+    reasons: list[str] = []
+    cls = notice.get("notice_class")
+    if filters.kinds:
+        if cls not in filters.kinds and notice.get("doc_kind") not in filters.kinds:
+            return None
+        reasons.append(f"kind: {cls if cls in filters.kinds else notice.get('doc_kind')}")
+    elif cls not in NOTIFY_CLASSES:
+        return None
+    if filters.sources and notice.get("source") not in filters.sources:
+        return None
+    if filters.agencies:
+        path = [p for p in (notice.get("agency_hierarchy") or "").split(" > ") if p]
+        found = next((r for a in filters.agencies if (r := _agency_reason(a, path))), None)
+        if not found:
+            return None
+        reasons.append(found)
+    if filters.vendors:
+        vendor, uei = notice.get("vendor") or notice.get("awardee") or "", notice.get(
+            "awardee_uei") or ""
+        hit = next((v for v in filters.vendors if v == uei or (
+            name_key(v) and name_key(v) in name_key(vendor))), None)
+        if not hit:
+            return None
+        reasons.append(f"vendor: {hit}")
+    amount = notice.get("amount_usd")
+    if filters.min_amount is not None:
+        if amount is None or amount < filters.min_amount:
+            return None
+        reasons.append(f"amount ≥ {short(filters.min_amount)}")
+    if filters.max_amount is not None:
+        if amount is None or amount > filters.max_amount:
+            return None
+        reasons.append(f"amount ≤ {short(filters.max_amount)}")
+    if filters.authorities:
+        if notice.get("authority_category") not in filters.authorities:
+            return None
+        reasons.append(f"authority: {notice.get('authority_category')}")
+    if filters.naics and (notice.get("naics") or "") not in filters.naics:
+        return None
+    if filters.psc and (notice.get("psc") or "") not in filters.psc:
+        return None
+    if filters.keywords:
+        hay = " ".join(str(notice.get(k) or "") for k in (
+            "title", "description", "rationale", "vendor")).lower()
+        hit = next((k for k in filters.keywords if k.lower() in hay), None)
+        if not hit:
+            return None
+        reasons.append(f"keyword: {hit}")
+    return "; ".join(reasons) or "all sole-source notices"
+
+
+def snapshot(notice: dict[str, Any]) -> dict[str, Any]:
+    """The material facts: a change in any of these notifies again."""
+    return {"vendor": notice.get("vendor"), "amount_usd": notice.get("amount_usd"),
+            "authority": notice.get("authority_category"),
+            "deadline": notice.get("response_due") or notice.get("next_deadline"),
+            "class": notice.get("notice_class")}
+
+
+def change_note(before: dict[str, Any], after: dict[str, Any]) -> str | None:
+    labels = {"vendor": "vendor", "amount_usd": "amount", "authority": "authority",
+              "deadline": "deadline", "class": "notice"}
+    parts = []
+    for key, label in labels.items():
+        if before.get(key) != after.get(key):
+            old, new = before.get(key), after.get(key)
+            if key == "amount_usd":
+                old = short(old) if old is not None else "not stated"
+                new = short(new) if new is not None else "not stated"
+            parts.append(f"{label} {old or 'not stated'} → {new or 'not stated'}")
+    return "; ".join(parts) or None

@@ -1,0 +1,117 @@
+"""Match new notice versions against subscriptions, into the outbox.
+
+Every outbox row has a unique key per (subscription, justification family, material state),
+so a re-run after a crash adds nothing, and an amendment notifies again only when the vendor,
+amount, authority or deadline changed — saying what changed. Deadline reminders are their own
+rows, due N days before the response deadline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from monitor.matching import change_note, match, snapshot
+from monitor.store import Store, iso
+from monitor.subscriptions import Subscription, load
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class MatchStats:
+    notices: int = 0
+    queued: int = 0
+    reminders: int = 0
+
+
+def next_slot(sub: Subscription, now: datetime) -> datetime:
+    """When a digest holding an item found at ``now`` goes out (in the subscriber's zone)."""
+    if sub.cadence == "immediate":
+        return now
+    zone = ZoneInfo(sub.timezone)
+    local = now.astimezone(zone)
+    slot = datetime.combine(local.date(), time(sub.hour), zone)
+    if slot <= local:
+        slot += timedelta(days=1)
+    if sub.cadence == "weekly":
+        while slot.weekday() != sub.weekday:
+            slot += timedelta(days=1)
+    return slot.astimezone(UTC)
+
+
+def _pending_notices(store: Store) -> list[dict[str, Any]]:
+    matched = {(r[0], r[1]) for r in store.private.execute(
+        "select notice_id, version from matched").fetchall()}
+    rows = store.public["notices"].rows_where("extraction_state = 'done'",
+                                              order_by="posted_date, id")
+    return [r for r in rows if (r["id"], r["version"]) not in matched]
+
+
+def match_new(store: Store, now: datetime) -> MatchStats:
+    stats = MatchStats()
+    subs = load(store, active_only=True)
+    for notice in _pending_notices(store):
+        with store.private.atomic():
+            for sub in subs:
+                reason = match(sub.filters, notice)
+                if reason:
+                    stats.queued += _queue(store, sub, notice, reason, now)
+                    stats.reminders += _reminder(store, sub, notice, reason, now)
+            store.private["matched"].insert({"notice_id": notice["id"],
+                                             "version": notice["version"],
+                                             "matched_at": iso(now)}, ignore=True)
+        stats.notices += 1
+    return stats
+
+
+def _queue(store: Store, sub: Subscription, notice: dict[str, Any], reason: str,
+           now: datetime) -> int:
+    family = notice.get("family_key") or notice["id"]
+    snap = snapshot(notice)
+    db = store.private
+    row = db.execute("select snapshot from sent_state where subscription_id = ? and family = ?",
+                     [sub.id, family]).fetchone()
+    before = json.loads(row[0]) if row else None
+    if before == snap:
+        return 0  # an amendment that changed nothing material
+    kind = "match" if before is None else "update"
+    digest = hashlib.sha256(json.dumps(snap, sort_keys=True).encode()).hexdigest()[:16]
+    key = f"{sub.id}:{family}:{digest}"
+    cur = db.execute(
+        "insert or ignore into outbox (key, subscription_id, notice_id, family, kind, reason, "
+        "change, snapshot, due_at, state, attempts, created_at) "
+        "values (?,?,?,?,?,?,?,?,?, 'pending', 0, ?)",
+        [key, sub.id, notice["id"], family, kind, reason,
+         change_note(before, snap) if before else None, json.dumps(snap),
+         iso(next_slot(sub, now)), iso(now)])
+    db.execute("insert into sent_state (subscription_id, family, snapshot, updated_at) "
+               "values (?,?,?,?) on conflict(subscription_id, family) do update set "
+               "snapshot = excluded.snapshot, updated_at = excluded.updated_at",
+               [sub.id, family, json.dumps(snap), iso(now)])
+    return cur.rowcount
+
+
+def _reminder(store: Store, sub: Subscription, notice: dict[str, Any], reason: str,
+              now: datetime) -> int:
+    due = notice.get("response_due")
+    if not sub.reminder_days or not due or len(due) != 10:
+        return 0
+    deadline = date.fromisoformat(due)
+    when = datetime.combine(deadline - timedelta(days=sub.reminder_days), time(sub.hour),
+                            ZoneInfo(sub.timezone)).astimezone(UTC)
+    if deadline < now.astimezone(ZoneInfo(sub.timezone)).date():
+        return 0
+    key = f"{sub.id}:{notice['id']}:reminder:{due}"
+    cur = store.private.execute(
+        "insert or ignore into outbox (key, subscription_id, notice_id, family, kind, reason, "
+        "snapshot, due_at, state, attempts, created_at) "
+        "values (?,?,?,?, 'reminder', ?, ?, ?, 'pending', 0, ?)",
+        [key, sub.id, notice["id"], notice.get("family_key") or notice["id"], reason,
+         json.dumps(snapshot(notice)), iso(max(when, now)), iso(now)])
+    return cur.rowcount

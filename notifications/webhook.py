@@ -1,0 +1,89 @@
+"""Generic signed webhooks: a versioned JSON payload, Idempotency-Key, a timestamp and an
+HMAC-SHA256 signature over "<timestamp>.<body>". Redirects are never followed.
+
+Receivers verify with::
+
+    expected = hmac.new(secret, f"{ts}.{body}".encode(), sha256).hexdigest()
+    hmac.compare_digest(header.removeprefix("sha256="), expected)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import asdict
+from typing import Any, ClassVar
+
+import httpx
+
+from notifications.base import Target, check_url
+from notifications.types import ConfigurationError, DeliveryResult, Message
+
+PAYLOAD_VERSION = "1"
+
+
+def body(message: Message, sent_at: float) -> dict[str, Any]:
+    return {
+        "version": PAYLOAD_VERSION,
+        "type": "solesource.justifications",
+        "id": message.key,
+        "sent_at": int(sent_at),
+        "subscription": message.subscription_id,
+        "items": [asdict(i) | {"amount_text": i.amount_text} for i in message.items],
+    }
+
+
+def sign(secret: str, timestamp: str, raw: bytes) -> str:
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + raw, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def verify(secret: str, timestamp: str, raw: bytes, signature: str,
+           tolerance: float = 300.0, now: float | None = None) -> bool:
+    """For receivers (and our tests): a valid, fresh signature."""
+    now = time.time() if now is None else now
+    if abs(now - float(timestamp)) > tolerance:
+        return False
+    return hmac.compare_digest(sign(secret, timestamp, raw), signature)
+
+
+class WebhookNotifier:
+    channel: ClassVar[str] = "webhook"
+
+    def __init__(self, client: httpx.Client, clock: Any = time.time) -> None:
+        self.client = client
+        self.clock = clock
+
+    def send(self, message: Message, target: Target) -> DeliveryResult:
+        masked = target.masked
+        if not target.secret:
+            raise ConfigurationError("webhook without a signing secret")
+        check_url(target.address, resolve=True)
+        now = self.clock()
+        raw = json.dumps(body(message, now), ensure_ascii=False).encode()
+        ts = str(int(now))
+        headers = {"Content-Type": "application/json", "Idempotency-Key": message.key,
+                   "X-Solesource-Timestamp": ts,
+                   "X-Solesource-Signature": sign(target.secret, ts, raw)}
+        try:
+            r = self.client.post(target.address, content=raw, headers=headers,
+                                 follow_redirects=False)
+        except httpx.TimeoutException:
+            return DeliveryResult(masked, False, retryable=True, error="timed out")
+        except httpx.TransportError as exc:
+            return DeliveryResult(masked, False, retryable=True, error=type(exc).__name__)
+        if 200 <= r.status_code < 300:
+            return DeliveryResult(masked, True, status=r.status_code)
+        text = r.text.strip()[:300]
+        if r.is_redirect:
+            return DeliveryResult(masked, False, status=r.status_code,
+                                  error="redirects are not followed; update the webhook URL")
+        if r.status_code == 429 or r.status_code >= 500 or r.status_code == 408:
+            retry = r.headers.get("Retry-After")
+            return DeliveryResult(masked, False, retryable=True, status=r.status_code,
+                                  error=text, retry_after=float(retry)
+                                  if retry and retry.isdigit() else None)
+        return DeliveryResult(masked, False, status=r.status_code, error=text,
+                              disable=r.status_code in (404, 410))
