@@ -103,7 +103,8 @@ class SlackNotifier:
         check_url(target.address)
         try:
             r = self.client.post(target.address, json=payload(message),
-                                 headers={"Content-Type": "application/json"})
+                                 headers={"Content-Type": "application/json",
+                                          "X-Solesource-Message": message.key})
         except httpx.TimeoutException:
             return DeliveryResult(masked, False, retryable=True, error="timed out")
         except httpx.TransportError as exc:

@@ -72,10 +72,13 @@ class SmtpSink:
         self.save_to = save_to
         self.lock = threading.Lock()
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self.on_receive: Any = None  # called after each message is stored (fault tests)
 
     def record(self, item: Received) -> None:
         with self.lock:
             self.received.append(item)
+        if self.on_receive is not None:
+            self.on_receive()
         if self.save_to is not None:
             msg = item.message
             stem = (msg["Message-ID"] or f"<{len(self.received)}>").strip("<>").split("@")[0]
@@ -103,6 +106,7 @@ class HttpSink:
     save_to: Path | None = None
     secret: str | None = None  # set: verify webhook signatures
     lock: threading.Lock = field(default_factory=threading.Lock)
+    on_receive: Any = None  # called after each accepted POST is stored (fault tests)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -120,9 +124,12 @@ class HttpSink:
                                     headers.get("x-solesource-signature", ""))
         with self.lock:
             status, body, extra = self.script.popleft() if self.script else self.default
-            if status == 200 or 200 <= status < 300:
+            accepted = 200 <= status < 300
+            if accepted:
                 self.received.append(entry)
                 self._save(entry)
+        if accepted and self.on_receive is not None:
+            self.on_receive()
         reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 410: "Gone",
                   429: "Too Many Requests", 500: "Internal Server Error"}.get(status, "Status")
         start_response(f"{status} {reason}", [("Content-Type", "text/plain"), *extra.items()])
@@ -132,9 +139,12 @@ class HttpSink:
         if self.save_to is None:
             return
         self.save_to.mkdir(parents=True, exist_ok=True)
-        key = entry["headers"].get("idempotency-key") or f"{len(self.received):04d}"
+        key = (entry["headers"].get("idempotency-key")
+               or entry["headers"].get("x-solesource-message") or f"{len(self.received):04d}")
         (self.save_to / f"{key}.json").write_text(
             json.dumps(entry["json"], indent=2, ensure_ascii=False), encoding="utf-8")
 
     def keys(self) -> list[str]:
-        return [e["headers"].get("idempotency-key", "") for e in self.received]
+        return [e["headers"].get("idempotency-key") or e["headers"].get("x-solesource-message",
+                                                                         "")
+                for e in self.received]
