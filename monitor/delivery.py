@@ -9,7 +9,6 @@ ever dropped.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import random
@@ -28,6 +27,7 @@ from monitor.subscriptions import Subscription, disable, load, signing_key, unsu
 from notifications import DeliveryResult, Item, Message, Target
 from notifications.email import EmailNotifier, SmtpConfig
 from notifications.slack import SlackNotifier
+from notifications.types import batch_key
 from notifications.webhook import WebhookNotifier
 
 log = logging.getLogger(__name__)
@@ -116,8 +116,7 @@ def _claim(store: Store, now: datetime) -> None:
             groups.setdefault(group, []).append((row_id, key))
         for members in groups.values():
             sub_id = rows[[r[0] for r in rows].index(members[0][0])][1]
-            joined = "\n".join(sorted(k for _, k in members))
-            message_key = hashlib.sha256(f"{sub_id}|{joined}".encode()).hexdigest()[:32]
+            message_key = batch_key(sub_id, [k for _, k in members])
             db.execute(f"update outbox set state = 'sending', message_key = ? where id in "
                        f"({','.join('?' * len(members))})", [message_key, *[m[0] for m in
                                                                            members]])
@@ -149,9 +148,7 @@ def _drop_stale_reminders(store: Store, rows: list[dict[str, Any]], now: datetim
         keep.append(row)
     if len(keep) != len(rows) and keep:
         # the batch changed: give it the key of what will really be sent
-        joined = "\n".join(sorted(r["key"] for r in keep))
-        new_key = hashlib.sha256(f"{keep[0]['subscription_id']}|{joined}".encode()
-                                 ).hexdigest()[:32]
+        new_key = batch_key(keep[0]["subscription_id"], [r["key"] for r in keep])
         store.private.execute(f"update outbox set message_key = ? where id in "
                               f"({','.join('?' * len(keep))})",
                               [new_key, *[r["id"] for r in keep]])

@@ -43,6 +43,12 @@ class Item:
         return "redacted" if self.redacted_amount else "not stated"
 
 
+def batch_key(subscription_id: int, item_keys: list[str]) -> str:
+    """The Message-ID / Idempotency-Key of a batch: a function of what it holds."""
+    joined = "\n".join(sorted(item_keys))
+    return hashlib.sha256(f"{subscription_id}|{joined}".encode()).hexdigest()[:32]
+
+
 @dataclass(frozen=True)
 class Message:
     subscription_id: int
@@ -55,8 +61,7 @@ class Message:
     @property
     def key(self) -> str:
         """Derived from the content: a re-send after a crash carries the same key."""
-        joined = "\n".join(sorted(i.key for i in self.items))
-        return hashlib.sha256(f"{self.subscription_id}|{joined}".encode()).hexdigest()[:32]
+        return batch_key(self.subscription_id, [i.key for i in self.items])
 
     def by_agency(self) -> list[tuple[str, list[Item]]]:
         """Items grouped by agency, largest amounts first (a digest's order)."""

@@ -70,8 +70,6 @@ def find_citations(text: str) -> list[Cite]:
         dash = re.sub(r"\s+", "", m.group("dash") or "")
         if not m.group("prefix") and base in ("12.102", "8.402", "13.5", "13.501"):
             continue  # too ambiguous without "FAR"
-        if base in ("6.302", "6.303", "6.304", "6.305") and not dash and base != "6.302":
-            continue
         paren = _paren(m.group("paren"))
         norm = f"FAR {base}{dash}{paren}"
         exception = dash[1:] if base in ("6.302", "6.103") and dash[1:] in EXCEPTIONS else None
