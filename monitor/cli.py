@@ -349,16 +349,15 @@ def deliver(settings: Settings) -> None:
 @click.pass_obj
 def unsubscribe(settings: Settings, subscription_id: int, token: str) -> None:
     """Unsubscribe with the signed token from an email's unsubscribe link."""
-    from monitor.subscriptions import check_token, remove, signing_key
+    from monitor.subscriptions import unsubscribe_with_token
 
     store = pipeline.open_store(settings)
     try:
-        if not check_token(signing_key(store, settings), subscription_id, token):
-            raise click.ClickException("that unsubscribe token is not valid for this "
-                                       "subscription")
-        remove(store, subscription_id, _clock()(), reason="unsubscribed by link")
+        done = unsubscribe_with_token(store, settings, subscription_id, token, _clock()())
     finally:
         store.close()
+    if done is None:
+        raise click.ClickException("that unsubscribe token is not valid for this subscription")
     out.print(f"subscription {subscription_id} unsubscribed")
 
 
@@ -490,13 +489,46 @@ def _print_demo(summary: dict[str, Any]) -> None:
               f"sent {sent['slack']} Slack posts, {sent['webhook']} signed webhooks "
               f"(signatures {'valid' if summary['webhook_valid'] else 'INVALID'}) and "
               f"{sent['email']} email digests (the next morning).")
-    out.print(f"  public database   {summary['public_db']}   (browse: datasette "
-              f"{summary['public_db']})")
+    out.print(f"  public database   {summary['public_db']}")
     out.print(f"  private database  {summary['private_db']}  (subscribers, outbox; never "
               "served)")
     out.print(f"  email             {o / 'mail'}/*.eml and *.html previews")
     out.print(f"  Slack bodies      {o / 'slack'}/*.json")
     out.print(f"  webhook bodies    {o / 'webhook'}/*.json")
+    out.print(f"Browse it: solesource serve {summary['public_db']}   then open "
+              "http://127.0.0.1:8001/ (Ctrl-C stops it)")
+
+
+@cli.command()
+@click.argument("database", required=False, type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (0.0.0.0 to share on your network).")
+@click.option("--port", default=8001, show_default=True, help="0 picks a free port.")
+@click.pass_obj
+def serve(settings: Settings, database: Path | None, host: str, port: int) -> None:
+    """Browse justifications in Datasette: search, facets, questions, feeds and evidence.
+
+    Serves DATABASE (default: the configured public solesource.db) and nothing else; the
+    private database with subscribers and secrets is refused.
+    """
+    from monitor.browse import check_public, unsubscriber
+    from monitor.browse import serve as run_server
+
+    path = database or settings.public_db
+    data_dir = path.parent if database else settings.data_dir
+    try:
+        check_public(path, settings.private_db)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    def ready(url: str) -> None:
+        out.print(f"serving {path} on {url} — Ctrl-C to stop", soft_wrap=True)
+        out.file.flush()
+
+    try:
+        run_server(path, host, port, data_dir=data_dir, private_path=settings.private_db,
+                   ready=ready, unsubscribe=unsubscriber(settings, _clock()))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @cli.command("replay-server")

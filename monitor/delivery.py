@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from extractors import plain_words
+from monitor.browse.links import notice_path
 from monitor.http import make_client
 from monitor.settings import Settings
 from monitor.store import Store, iso
@@ -191,7 +192,7 @@ def _item(store: Store, settings: Settings, row: dict[str, Any]) -> Item:
         key_dates=dates, rationale=n.get("rationale"), quote=quote,
         notice_type=n.get("notice_type"), posted_date=n.get("posted_date"),
         source_url=n.get("url"),
-        browse_url=f"{base}/solesource/notices/{n['id'].replace(':', '~3A')}",
+        browse_url=base + notice_path(n["id"]),
         why=row["reason"] or "", change=row["change"], response_due=n.get("response_due"))
 
 

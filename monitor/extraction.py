@@ -20,6 +20,7 @@ import extractors
 from extractors.fields.agency import normalize as normalize_agency
 from extractors.fields.vendor import name_key
 from extractors.text import load_bytes, load_path
+from monitor import justifications
 from monitor.settings import Settings
 from monitor.store import Store, iso
 
@@ -86,26 +87,32 @@ def extract_notice(store: Store, settings: Settings, notice: dict[str, Any],
     meta = {"title": notice["title"], "type": notice["notice_type"],
             "department": notice["agency_path"], "response_deadline": notice["response_deadline"]}
     results = []
+    texts = []
     for att_id, name, doc in _documents(store, settings, notice):
         result = extractors.extract(doc, meta, name)
         results.append((att_id, name, result))
+        texts.append(doc.text)
     primary = _primary(results)
     cls, reason = _notice_class(notice, results)
+    columns = _notice_columns(notice, primary[2] if primary else None, cls, reason, results)
     with store.public.atomic():
         for att_id, name, result in results:
             store.public["extractions"].upsert(_row(notice, att_id, name, result, now), pk="id")
-        store.public["notices"].update(notice["id"], _notice_columns(notice, primary, cls,
-                                                                     reason, results))
+        store.public["notices"].update(notice["id"], columns)
+        justifications.refresh(store.public, notice, columns, primary, texts, now)
     return len(results)
 
 
-def _primary(results: list[tuple[str | None, str, dict[str, Any]]]) -> dict[str, Any] | None:
+Result = tuple[str | None, str, dict[str, Any]]
+
+
+def _primary(results: list[Result]) -> Result | None:
     """The document that is the justification: a justification kind with the most facts."""
-    def weight(item: tuple[str | None, str, dict[str, Any]]) -> tuple[int, int, int]:
+    def weight(item: Result) -> tuple[int, int, int]:
         _, _, r = item
         facts = sum(bool(x) for x in (r["vendors"], r["amount"], r["authority"], r["dates"]))
         return (int(r["doc_kind"] in JUSTIFICATION_KINDS), facts, int(item[0] is not None))
-    return max(results, key=weight)[2] if results else None
+    return max(results, key=weight) if results else None
 
 
 def _notice_class(notice: dict[str, Any], results: list[tuple[str | None, str, dict[str, Any]]]

@@ -162,3 +162,71 @@ def m002_subscriptions(db: Database) -> None:
     db["matched"].create({"notice_id": str, "version": int, "matched_at": str},
                          pk=("notice_id", "version"))
     db["secrets"].create({"name": str, "value": str, "created_at": str}, pk="name")
+
+
+@public()
+def m003_browse(db: Database) -> None:
+    """Tables shaped for reading in Datasette, kept by the extract stage (monitor/browse.py).
+
+    ``justifications`` holds one row per justification or notice of intent — the latest
+    notice of each amendment chain; ``justification_search`` indexes its text and the text of
+    its documents; ``evidence`` holds the quote behind each value; ``changes`` what changed
+    between versions and amendments. Existing notices are re-extracted once to fill them.
+    """
+    db["justifications"].create(
+        {
+            "notice_id": str, "kind": str, "title": str, "posted_date": str, "month": str,
+            "agency": str, "department": str, "agency_path": str,
+            "vendor": str, "vendor_group": str, "vendor_uei": str,
+            "amount_usd": float, "redacted_amount": int, "amount_kind": str,
+            "authority": str, "authority_category": str, "citations": str, "rationale": str,
+            "next_deadline": str, "response_due": str, "document_kind": str,
+            "contract_number": str, "solicitation_number": str, "source": str, "link": str,
+            "document": str, "document_url": str, "version": int,
+            "previous_notice_id": str, "metadata_disagreements": str, "updated_at": str,
+        },
+        pk="notice_id",
+        foreign_keys=[("notice_id", "notices", "id")],
+    )
+    for columns in (["posted_date"], ["amount_usd"], ["agency"], ["department"],
+                    ["vendor_group"], ["authority_category"], ["next_deadline"], ["month"]):
+        db["justifications"].create_index(columns)
+    db.execute(
+        "create virtual table justification_search using fts5("
+        "title, agency, vendor, rationale, citations, documents, tokenize='porter unicode61')")
+    db["evidence"].create(
+        {
+            "id": str, "notice_id": str, "document": str, "field": str, "value": str,
+            "as_written": str, "quote": str, "page": int, "start": int, "end": int,
+            "confidence": float,
+        },
+        pk="id",
+        foreign_keys=[("notice_id", "justifications", "notice_id")],
+    )
+    db["evidence"].create_index(["notice_id"])
+    db["changes"].create(
+        {
+            "id": str, "notice_id": str, "version": int, "compared_with": str,
+            "changed": str, "note": str, "amount_before": float, "amount_after": float,
+            "detected_at": str,
+        },
+        pk="id",
+        foreign_keys=[("notice_id", "notices", "id")],
+    )
+    db["changes"].create_index(["notice_id"])
+    db.create_view("vendor_totals", """
+        select vendor_group as vendor, count(*) as justifications,
+               sum(amount_usd) as total_usd, max(amount_usd) as largest_usd,
+               count(distinct agency) as agencies, group_concat(distinct agency) as agency_list,
+               min(posted_date) as first_posted, max(posted_date) as last_posted
+        from justifications where vendor_group is not null
+        group by vendor_group order by total_usd desc, justifications desc""")
+    db.create_view("agency_totals", """
+        select agency, department, count(*) as justifications,
+               sum(authority_category = 'urgency') as urgency,
+               sum(kind = 'Notice of intent') as notices_of_intent,
+               sum(amount_usd) as total_usd, max(amount_usd) as largest_usd,
+               max(posted_date) as last_posted
+        from justifications where agency is not null
+        group by agency order by justifications desc, total_usd desc""")
+    db.execute("update notices set extractor_version = null")

@@ -174,6 +174,15 @@ def check_token(key: bytes, subscription_id: int, token: str) -> bool:
     return hmac.compare_digest(unsubscribe_token(key, subscription_id), token)
 
 
+def unsubscribe_with_token(store: Store, settings: Settings, subscription_id: int, token: str,
+                           now: datetime) -> bool | None:
+    """The signed one-click unsubscribe: None if the token is not valid for this
+    subscription, else whether it was active until now (a replay changes nothing)."""
+    if not check_token(signing_key(store, settings), subscription_id, token):
+        return None
+    return remove(store, subscription_id, now, reason="unsubscribed by link")
+
+
 def describe(sub: Subscription) -> dict[str, Any]:
     return {"id": sub.id, "subscriber": sub.subscriber, "channel": sub.target.channel,
             "target": mask(sub.target.channel, sub.target.address), "cadence": sub.cadence,

@@ -133,3 +133,20 @@ RESPONSE = re.compile(
     r"(?:no\s+later\s+than|NLT|by|before|on\s+or\s+before|due|until|deadline)", re.I)
 DUE_FIELD = re.compile(r"(?:RESPONSE\s+DATE|Response\s+Due(?:\s+Date)?|Closing\s+Date|Due\s+Date|"
                        r"Offers?\s+Due)[^0-9A-Za-z]{0,20}", re.I)
+
+
+DOC_KIND_WORDS = {
+    "ja": "Justification and approval (FAR 6.303)",
+    "lsj": "Limited-sources justification (FAR 8.405-6)",
+    "ssj": "Sole/single-source justification",
+    "brand_name": "Brand-name justification",
+    "fair_opportunity": "Exception to fair opportunity (FAR 16.505)",
+    "fr_sole_source_notice": "Federal Register single/sole-source notice",
+    "fragment": "Part of a justification",
+    "other": "Other document",
+    "not_a_justification": "Not a justification",
+}
+
+
+def doc_kind_words(kind: str | None) -> str | None:
+    return DOC_KIND_WORDS.get(kind or "", kind)

@@ -1,0 +1,185 @@
+"""Datasette hooks for solesource: money, links, evidence on the row page, stable notice links,
+stored documents and Atom feeds of any table or query that lists notices."""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+import re
+from typing import Any
+from urllib.parse import quote as urlquote
+
+from datasette import hookimpl
+from datasette.utils import tilde_decode, tilde_encode
+from datasette.utils.asgi import NotFound, Response
+from markupsafe import Markup, escape
+
+from monitor.browse.feeds import atom_feed
+from monitor.browse.links import notice_path
+
+DATABASE = "solesource"
+MONEY = {"amount_usd", "total_usd", "largest_usd", "amount_before", "amount_after",
+         "increase_usd", "award_amount"}
+NOTICE_LINKS = {"notice_id", "previous_notice_id"}
+
+
+def _value(row: Any, column: str) -> Any:
+    try:
+        return row[column]
+    except (KeyError, IndexError):
+        return None
+
+
+def money(value: float) -> str:
+    return f"${value:,.0f}"
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Any, datasette: Any) -> None:
+    env.filters["tilde_encode"] = tilde_encode
+
+
+@hookimpl
+def render_cell(row: Any, value: Any, column: str, table: str | None, database: str,
+                datasette: Any) -> Markup | None:
+    if database != DATABASE:
+        return None
+    if column in MONEY:
+        if value is None and column == "amount_usd" and _value(row, "redacted_amount"):
+            return Markup('<span class="redacted">redacted</span>')
+        if isinstance(value, int | float):
+            return Markup(f'<span class="money">{money(value)}</span>')
+        return None
+    if not value or not isinstance(value, str):
+        return None
+    if column in NOTICE_LINKS and not (table == "justifications" and column == "notice_id"):
+        return Markup(f'<a href="{escape(datasette.urls.path(notice_path(value)))}">'
+                      f"{escape(value)}</a>")
+    if column == "document_url":
+        return Markup(f'<a href="{escape(datasette.urls.path(value))}">stored copy</a>')
+    if table == "vendor_totals" and column == "vendor":
+        href = datasette.urls.table(DATABASE, "justifications") + "?vendor_group=" + urlquote(value)
+        return Markup(f'<a href="{escape(href)}">{escape(value)}</a>')
+    if table == "agency_totals" and column == "agency":
+        href = datasette.urls.table(DATABASE, "justifications") + "?agency=" + urlquote(value)
+        return Markup(f'<a href="{escape(href)}">{escape(value)}</a>')
+    return None
+
+
+@hookimpl
+def extra_template_vars(template: str, database: str | None, table: str | None,
+                        view_name: str, request: Any, datasette: Any) -> Any:
+    if view_name != "row" or database != DATABASE or table != "justifications":
+        return None
+
+    async def evidence() -> dict[str, Any]:
+        notice_id = tilde_decode(request.url_vars["pks"])
+        result = await datasette.get_database(DATABASE).execute(
+            "select field, value, as_written, quote, page, confidence, document from evidence"
+            " where notice_id = ? order by rowid", [notice_id])
+        items = [dict(r) | {"quote_html": highlight(r["quote"], r["as_written"] or r["value"])}
+                 for r in result.rows]
+        return {"evidence": items}
+    return evidence
+
+
+def highlight(quote: str, value: str | None) -> Markup:
+    """The quote, escaped, with the value marked wherever it appears (line breaks ignored)."""
+    text = str(escape(quote))
+    if value:
+        words = [re.escape(str(escape(w))) for w in str(value).split()]
+        if words:
+            pattern = re.compile(r"\s+".join(words), re.I)
+            text = pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", text)
+    return Markup(text)
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return [(r"^/-/notice/(?P<notice_id>[^/]+)$", notice_redirect),
+            (r"^/-/attachment/(?P<attachment_id>.+)$", attachment),
+            (r"^/-/unsubscribe$", unsubscribe)]
+
+
+@hookimpl
+def skip_csrf(scope: dict[str, Any]) -> bool:
+    """Mail clients POST one-click unsubscribes (RFC 8058) without a form token; the signed
+    token in the address is what authorizes them."""
+    return scope.get("path") == "/-/unsubscribe"
+
+
+async def unsubscribe(datasette: Any, request: Any) -> Response:
+    """GET asks for confirmation (so link scanners do not unsubscribe anyone); POST — the
+    button, or a mail client's one-click — does it."""
+    handler = datasette.solesource.unsubscribe
+    if handler is None:
+        raise NotFound("Unsubscribing is not handled by this server; run "
+                       "`solesource unsubscribe ID TOKEN` where the private database lives.")
+    form = await request.post_vars() if request.method == "POST" else {}
+    sid, token = request.args.get("s") or form.get("s"), request.args.get("t") or form.get("t")
+    context: dict[str, Any] = {"s": sid, "t": token, "state": "invalid"}
+    status = 400
+    if sid and sid.isdigit() and token and re.fullmatch(r"[0-9a-f]{32}", token):
+        if request.method == "POST":
+            done = await asyncio.to_thread(handler, int(sid), token)
+            if done is not None:
+                context["state"], status = "done", 200
+        else:
+            context["state"], status = "confirm", 200
+    html = await datasette.render_template("unsubscribe.html", context, request=request)
+    return Response.html(html, status=status)
+
+
+async def notice_redirect(datasette: Any, request: Any) -> Response:
+    """A stable link for any notice: its justification page, or the page of the notice that
+    superseded it, or else its row in ``notices``."""
+    notice_id = tilde_decode(request.url_vars["notice_id"])
+    db = datasette.get_database(DATABASE)
+    current, seen = notice_id, set()
+    while current and current not in seen:
+        seen.add(current)
+        row = (await db.execute("select 1 from justifications where notice_id = ?",
+                                [current])).first()
+        if row:
+            return Response.redirect(datasette.urls.row(DATABASE, "justifications",
+                                                        tilde_encode(current)))
+        later = (await db.execute("select id from notices where previous_notice_id = ?",
+                                  [current])).first()
+        current = later[0] if later else None
+    if (await db.execute("select 1 from notices where id = ?", [notice_id])).first():
+        return Response.redirect(datasette.urls.row(DATABASE, "notices", tilde_encode(notice_id)))
+    raise NotFound(f"No notice {notice_id!r}")
+
+
+async def attachment(datasette: Any, request: Any) -> Response:
+    """The stored copy of a document. Anything that is not a PDF is sent as plain text or as a
+    download, so document content can never run as a page on this site."""
+    attachment_id = request.url_vars["attachment_id"]
+    db = datasette.get_database(DATABASE)
+    row = (await db.execute(
+        "select path, media_type, filename from attachments where id = ? and state = 'stored'",
+        [attachment_id])).first()
+    if row is None or not row["path"]:
+        raise NotFound("No stored document with that id")
+    root = datasette.solesource.data_dir
+    path = (root / row["path"]).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise NotFound("The stored document is missing")
+    media = row["media_type"] or mimetypes.guess_type(path.name)[0] or ""
+    name = re.sub(r'[^A-Za-z0-9._ -]', "_", row["filename"] or path.name)
+    headers = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox",
+               "Content-Disposition": f'inline; filename="{name}"'}
+    if media == "application/pdf":
+        headers.pop("Content-Security-Policy")
+    elif media.startswith("text/"):
+        media = "text/plain; charset=utf-8"
+    else:
+        headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return Response(path.read_bytes(), content_type=media or "application/octet-stream",
+                    headers=headers)
+
+
+@hookimpl
+def register_output_renderer(datasette: Any) -> dict[str, Any]:
+    return {"extension": "atom", "render": atom_feed,
+            "can_render": lambda columns: {"notice_id", "title"} <= set(columns)}

@@ -1,0 +1,299 @@
+"""`solesource serve`: Datasette over the public database, through Datasette's own test
+client (JSON and HTML), and the reading tables the extract stage keeps for it."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import pytest
+
+from monitor import pipeline
+from monitor.browse import check_public, make_datasette
+from monitor.browse.links import notice_path
+from monitor.demo import run_demo
+from monitor.settings import ConfigError
+from monitor.store import Store
+from tests.conftest import wsgi
+
+ORIGINAL = "samgov:6184b9b69c9d82a48bcd3c01095e4e53"
+AMENDMENT = "samgov:05ec0b2b3c01b516ab5d9034ba58faf4"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    run_demo(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def ds(demo: Path) -> Any:
+    return make_datasette(demo / "solesource.db", demo, demo / "private.db")
+
+
+def get(ds: Any, path: str, **kwargs: Any) -> Any:
+    return asyncio.run(ds.client.get(path, **kwargs))
+
+
+def rows(ds: Any, path: str) -> list[dict[str, Any]]:
+    sep = "&" if "?" in path else "?"
+    response = get(ds, f"{path}{sep}_shape=array")
+    assert response.status_code == 200, response.text[:500]
+    return response.json()
+
+
+def test_home_page_offers_search_and_questions(ds: Any) -> None:
+    html = get(ds, "/").text
+    assert 'action="/solesource/justifications"' in html
+    assert "Urgency justifications by agency" in html
+    assert "/solesource/urgency_by_agency" in html
+    assert "/solesource/deadlines_next_14_days" in html
+
+
+def test_search_finds_palantir_in_titles_vendors_and_document_text(ds: Any) -> None:
+    found = rows(ds, "/solesource/justifications.json?_search=Palantir")
+    assert [r["notice_id"] for r in found] == [AMENDMENT]  # the latest of the chain only
+    row = found[0]
+    assert row["vendor"] == "Palantir Technologies Inc." and row["amount_usd"] == 29_800_000
+    assert row["authority"] == "unusual and compelling urgency"
+    assert row["agency_path"] == ("Department of Homeland Security > U.S. Immigration and "
+                                  "Customs Enforcement")
+    assert row["next_deadline"] == "2025-09-25"
+    # words that appear only inside the PDF, not in any title or column
+    in_pdf = rows(ds, "/solesource/justifications.json?_search=self-deportations")
+    assert [r["notice_id"] for r in in_pdf] == [AMENDMENT]
+    assert rows(ds, "/solesource/justifications.json?_search=zebrafish") == []
+
+
+def test_default_facets_and_sort(ds: Any) -> None:
+    data = get(ds, "/solesource/justifications.json").json()
+    facets = data["facet_results"]
+    for name in ("department", "agency", "authority", "kind", "document_kind", "vendor_group",
+                 "month"):
+        assert name in facets, name
+    dhs = {f["value"]: f["count"] for f in facets["department"]["results"]}
+    assert dhs["Department of Homeland Security"] == 3
+    posted = [r[3] for r in data["rows"]]
+    assert posted == sorted(posted, reverse=True)
+    by_amount = rows(ds, "/solesource/justifications.json?_sort_desc=amount_usd")
+    assert by_amount[0]["vendor"] == "Palantir Technologies Inc."
+
+
+def test_justification_page_shows_values_and_highlighted_evidence(ds: Any) -> None:
+    response = get(ds, "/solesource/justifications/" + AMENDMENT.replace(":", "~3A"))
+    assert response.status_code == 200
+    html = response.text
+    assert 'class="vendor">Palantir Technologies Inc.<' in html
+    assert '<span class="money">$29,800,000</span>' in html
+    assert "estimated value of this modification is <mark>$29,800,000</mark>" in html
+    assert "<mark>FAR\n6.302-2</mark>" in html
+    assert "A working prototype is due <mark>September 25, 2025</mark>" in html
+    assert "/-/attachment/" in html and "the notice on SAM.gov" in html
+
+
+def test_money_and_redactions_are_formatted_in_tables(ds: Any) -> None:
+    html = get(ds, "/solesource/justifications").text
+    assert '<span class="money">$29,800,000</span>' in html
+    assert '<span class="redacted">redacted</span>' in html  # the USACE and ICE/CBP LSJs
+
+
+def test_canned_questions(ds: Any) -> None:
+    urgency = rows(ds, "/solesource/urgency_by_agency.json")
+    assert urgency[0]["agency"] == "U.S. Immigration and Customs Enforcement"
+    assert urgency[0]["total_usd"] == 29_800_000
+    assert {r["agency"] for r in urgency} == {"U.S. Immigration and Customs Enforcement",
+                                              "Department of the Army"}
+    assert rows(ds, "/solesource/urgency_by_agency.json?year=2019") == []
+    week = rows(ds, "/solesource/largest_this_week.json")
+    assert week and all(r["posted_date"] > "2025-04-22" for r in week)
+    month = rows(ds, "/solesource/largest_this_month.json")
+    amounts = [r["amount_usd"] for r in month]
+    assert amounts == sorted(amounts, reverse=True) and amounts[0] == 29_800_000
+    deadlines = rows(ds, "/solesource/deadlines_next_14_days.json?as_of=2025-05-01")
+    assert [(r["deadline"], r["vendor"]) for r in deadlines] == [
+        ("2025-05-09", "Jackson Laboratory"), ("2025-05-14", "Firefly Aerospace Inc.")]
+    assert deadlines[0]["quote"].startswith("Capability statements received by May 9, 2025")
+    history = rows(ds, "/solesource/vendor_history.json?vendor=palantir")
+    assert len(history) == 1 and history[0]["total_usd"] == 29_800_000
+    assert rows(ds, "/solesource/metadata_disagreements.json") == []
+
+
+def test_vendor_and_agency_totals_link_to_their_justifications(ds: Any) -> None:
+    vendors = rows(ds, "/solesource/vendor_totals.json")
+    assert vendors[0]["vendor"] == "Palantir Technologies" and vendors[0]["total_usd"] == 29.8e6
+    html = get(ds, "/solesource/vendor_totals").text
+    assert 'href="/solesource/justifications?vendor_group=Palantir%20Technologies"' in html
+    agencies = rows(ds, "/solesource/agency_totals.json")
+    ice = next(a for a in agencies if a["agency"] == "U.S. Immigration and Customs Enforcement")
+    assert ice["justifications"] == 2 and ice["urgency"] == 1
+
+
+def test_atom_feeds_of_questions_and_filtered_tables(ds: Any) -> None:
+    feed = feedparser.parse(get(ds, "/solesource/urgency_justifications.atom").text)
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.feed.title == "solesource: Every urgency justification"
+    titles = [e.title for e in feed.entries]
+    assert "Justification and Approval - ImmigrationOS modification (Amendment 1)" in titles
+    entry = next(e for e in feed.entries if "ImmigrationOS" in e.title)
+    assert entry.link.endswith(notice_path(AMENDMENT))
+    assert "amount: $29,800,000" in entry.summary
+    table_feed = feedparser.parse(get(
+        ds, "/solesource/justifications.atom?agency=U.S.+Immigration+and+Customs+Enforcement").text)
+    assert not table_feed.bozo and len(table_feed.entries) == 2
+    empty = feedparser.parse(get(ds, "/solesource/deadlines_next_14_days.atom?as_of=2020-01-01")
+                             .text)
+    assert not empty.bozo and empty.entries == []
+    assert "atom" in get(ds, "/solesource/urgency_justifications").text
+
+
+def test_notice_links_are_stable_across_amendments(ds: Any) -> None:
+    first = get(ds, notice_path(ORIGINAL))
+    assert first.status_code == 302
+    assert first.headers["location"].endswith("/solesource/justifications/"
+                                              + AMENDMENT.replace(":", "~3A"))
+    navy = get(ds, notice_path("samgov:a9cbec0d694d64cd47733a83f2e76c1b"))  # not a J&A
+    assert "/solesource/notices/" in navy.headers["location"]
+    assert get(ds, notice_path("samgov:nope")).status_code == 404
+
+
+def test_stored_documents_are_served_safely(ds: Any, demo: Path) -> None:
+    db = sqlite3.connect(demo / "solesource.db")
+    pdf_id, = db.execute("select id from attachments where media_type = 'application/pdf' "
+                         "and state = 'stored' limit 1").fetchone()
+    html_id = db.execute("select id from attachments where media_type = 'text/html' "
+                         "and state = 'stored' limit 1").fetchone()
+    db.close()
+    pdf = get(ds, f"/-/attachment/{pdf_id}")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["x-content-type-options"] == "nosniff"
+    if html_id:
+        page = get(ds, f"/-/attachment/{html_id[0]}")
+        assert page.headers["content-type"].startswith("text/plain")
+        assert page.headers["content-security-policy"] == "sandbox"
+    assert get(ds, "/-/attachment/../../private.db").status_code == 404
+    assert get(ds, "/-/attachment/nope").status_code == 404
+
+
+def test_private_database_is_never_served(ds: Any, demo: Path) -> None:
+    assert [d["name"] for d in get(ds, "/-/databases.json").json()] == ["solesource"]
+    assert get(ds, "/private").status_code == 404
+    assert get(ds, "/solesource/subscriptions").status_code == 404
+    assert get(ds, "/solesource/outbox.json").status_code == 404
+    attach = get(ds, "/solesource.json", params={
+        "sql": f"attach database '{demo / 'private.db'}' as p"})
+    assert attach.status_code == 400
+    with pytest.raises(ConfigError, match="private"):
+        check_public(demo / "private.db")
+    with pytest.raises(ConfigError, match="private database"):
+        make_datasette(demo / "private.db", demo, demo / "private.db")
+    with pytest.raises(ConfigError, match="No database"):
+        check_public(demo / "missing.db")
+
+
+def test_document_markup_is_inert_on_pages(tmp_path: Path, demo: Path) -> None:
+    copy = tmp_path / "solesource.db"
+    source = sqlite3.connect(demo / "solesource.db")
+    target = sqlite3.connect(copy)
+    source.backup(target)
+    source.close()
+    target.execute("update justifications set title = '<script>alert(1)</script>', "
+                   "rationale = '<img src=x onerror=alert(2)>', link = 'javascript:alert(3)' "
+                   "where notice_id = ?", [AMENDMENT])
+    target.execute("update evidence set quote = '<script>alert(4)</script> $29,800,000' "
+                   "where notice_id = ? and field = 'amount'", [AMENDMENT])
+    target.commit()
+    target.close()
+    ds = make_datasette(copy, demo)
+    html = get(ds, "/solesource/justifications/" + AMENDMENT.replace(":", "~3A")).text
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;script&gt;alert(4)&lt;/script&gt; <mark>$29,800,000</mark>" in html
+    assert 'href="javascript:' not in html
+
+
+def test_an_amendment_that_raises_the_amount_is_recorded(demo_app, settings_for, clock,
+                                                         tmp_path: Path) -> None:
+    """The original J&A said $17,000,000; Amendment 1 says $29,800,000."""
+    from extractors.text import load_path
+    from monitor.replay.data import DEMO_DIR
+
+    original = next(n for n in demo_app.data.notices
+                    if n["title"] == "Justification and Approval - ImmigrationOS modification")
+    att = original["_attachments"][0]
+    text = load_path(DEMO_DIR / att["path"]).text.replace("$29,800,000", "$17,000,000")
+    att["content"], att["name"] = text, "ICE_ImmigrationOS_JA.txt"
+    settings = settings_for("http://replay.test")
+    pipeline.cycle(settings, ["samgov"], clock=clock, transport=wsgi(demo_app))
+    store = Store.open(settings.public_db, settings.private_db)
+    changes = list(store.public["changes"].rows)
+    store.close()
+    assert len(changes) == 1
+    change = changes[0]
+    assert change["notice_id"] == AMENDMENT and change["compared_with"] == f"{ORIGINAL}@1"
+    assert change["note"] == "amount $17M → $29.8M"
+    ds = make_datasette(settings.public_db, settings.data_dir)
+    raised = rows(ds, "/solesource/amendments_raised_amount.json")
+    assert [(r["notice_id"], r["increase_usd"]) for r in raised] == [(AMENDMENT, 12_800_000)]
+    assert [r["notice_id"] for r in rows(ds, "/solesource/justifications.json"
+                                             "?_search=ImmigrationOS")] == [AMENDMENT]
+
+
+def test_serve_refuses_the_private_database_from_the_command_line(demo: Path) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    result = CliRunner().invoke(cli, ["--data-dir", str(demo), "serve",
+                                      str(demo / "private.db")])
+    assert result.exit_code != 0
+    assert "is the private database" in result.output
+
+
+def test_unsubscribe_link_asks_then_unsubscribes_once(tmp_path: Path, demo: Path) -> None:
+    import shutil
+    from datetime import UTC, datetime
+
+    from monitor.browse import unsubscriber
+    from monitor.settings import Settings
+    from monitor.subscriptions import signing_key, unsubscribe_token
+
+    for name in ("solesource.db", "private.db"):
+        shutil.copy(demo / name, tmp_path / name)
+    settings = Settings(data_dir=tmp_path)
+    store = Store.open(settings.public_db, settings.private_db)
+    key = signing_key(store, settings)
+    sub_id, other_id = [r[0] for r in store.private.execute(
+        "select id from subscriptions order by id limit 2")]
+    store.close()
+    token = unsubscribe_token(key, sub_id)
+    ds = make_datasette(settings.public_db, tmp_path, settings.private_db,
+                        unsubscriber(settings, lambda: datetime(2025, 5, 1, tzinfo=UTC)))
+
+    def state(subscription_id: int) -> str:
+        db = sqlite3.connect(settings.private_db)
+        try:
+            return db.execute("select state from subscriptions where id = ?",
+                              [subscription_id]).fetchone()[0]
+        finally:
+            db.close()
+
+    page = get(ds, f"/-/unsubscribe?s={sub_id}&t={token}")
+    assert page.status_code == 200 and 'method="post"' in page.text
+    assert state(sub_id) == "active"  # a link scanner's GET changes nothing
+    # someone else's subscription with this token: refused
+    forged = asyncio.run(ds.client.post(f"/-/unsubscribe?s={other_id}&t={token}",
+                                       data={"List-Unsubscribe": "One-Click"}))
+    assert forged.status_code == 400 and state(other_id) == "active"
+    # the mail client's RFC 8058 one-click POST, with no form token
+    done = asyncio.run(ds.client.post(f"/-/unsubscribe?s={sub_id}&t={token}",
+                                      data={"List-Unsubscribe": "One-Click"}))
+    assert done.status_code == 200 and "You are unsubscribed" in done.text
+    assert state(sub_id) == "unsubscribed" and state(other_id) == "active"
+    again = asyncio.run(ds.client.post(f"/-/unsubscribe?s={sub_id}&t={token}"))
+    assert again.status_code == 200 and state(sub_id) == "unsubscribed"
+    assert get(ds, "/-/unsubscribe?s=1&t=<script>").status_code == 400
+    assert "@" not in page.text + done.text  # no addresses on the pages
