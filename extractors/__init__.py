@@ -15,7 +15,7 @@ from extractors.fields.agency import normalize as normalize_agency
 from extractors.fields.amount import extract_amounts
 from extractors.fields.authority import extract_authority, plain_words
 from extractors.fields.dates import extract_dates, find_dates
-from extractors.fields.kind import DUE_FIELD, RESPONSE, doc_kind, notice_class
+from extractors.fields.kind import DUE_FIELD, RESPONSE, doc_kind, is_guidance, notice_class
 from extractors.fields.numbers import contract_numbers
 from extractors.fields.rationale import extract_rationale
 from extractors.fields.vendor import extract_vendors
@@ -65,7 +65,7 @@ def _extract(doc: Document, notice: dict[str, Any] | None, doc_id: str | None
         "id": doc_id or doc.name,
         "doc_kind": kind,
         "agency": agency,
-        "vendors": extract_vendors(doc),
+        "vendors": [] if is_guidance(text) else extract_vendors(doc),
         **amounts,
         "authority": authority,
         "rationale": extract_rationale(doc),

@@ -31,13 +31,15 @@ CUE = re.compile(
     r"total\s+of|anticipated\s+(?:value|cost)|price\s+of|cost\s+of\s+(?:this|the)|"
     r"independent\s+government\s+(?:cost\s+)?estimate|\bIG(?:C)?E\b|quote\s+(?:is|was|of|"
     r"total\w*)|estimate\s+value|estimated\s+amount|(?:^|\n)\s*(?:Total\s+)?Amount\s*:|"
-    r"price\s+quote|quoted\s+(?:price|at)", re.I)
+    r"price\s+quote|quoted\s+(?:price|at)|\b(?:Total\s+|Award\s+|Estimated\s+)?Amount\s*:|"
+    r"(?:^|\n|\.\s)\s*(?:Total\s+|Estimated\s+|Contract\s+)?Value\s*:", re.I)
 DISTRACT = re.compile(
     r"threshold|exceed(?:s|ing)?\s+(?:the\s+)?\$|not\s+exceeding|over\s+\$|more\s+than|greater\s+"
     r"than|less\s+than|below|under\s+\$|above|up\s+to\s+\$|approv|competition\s+advocate|"
     r"procurement\s+executive|head\s+of\s+(?:the\s+)?(?:contracting|agency)|previous(?:ly)?|"
     r"prior\s+|to\s+date|already|savings?|los(?:s|ses)|impact|damage|fine[sd]?\b|penalt|"
-    r"revenue|budget|economic|industry|market|annual\s+sales|size\s+standard|per\s+(?:hour|unit|"
+    r"revenue|budget|economic|industry|market|annual\s+sales|size\s+standard|total\s+awarded|"
+    r"awarded\s+(?:amount|value)|history|per\s+(?:hour|unit|"
     r"each|item|dose)|unit\s+price|simplified\s+acquisition|micro-?purchase|SAT\b", re.I)
 KINDS = [
     (re.compile(r"not[- ]to[- ]exceed|\bNTE\b|ceiling|maximum", re.I), "ceiling"),
@@ -81,14 +83,17 @@ def find_money(text: str) -> list[Money]:
         if value is None or value < 100:
             continue
         s, e = sentence_span(text, m.start(), m.end(), limit=400)
+        if m.start() - s < 30 and re.search(r"(?:\bis|:)\s*$", text[max(0, s - 40): s]):
+            s = sentence_span(text, max(0, s - 3), max(0, s - 2), limit=400)[0]  # "is\n\n$5"
         ctx_before = text[max(s, m.start() - 220): m.start()]
         ctx_after = text[m.end(): min(e, m.end() + 60)]
         score = 0.0
-        cue = CUE.search(ctx_before[-160:]) or re.search(
-            r"\bTotal\b[^$\n]{0,40}$", ctx_before, re.I)
-        if cue:
-            score += 2.0 + (1.0 if re.search(r"estimat|total|value", cue.group(), re.I) else 0)
-        if DISTRACT.search(ctx_before[-90:]) or DISTRACT.search(ctx_after[:40]):
+        cues = list(CUE.finditer(ctx_before[-160:])) or list(re.finditer(
+            r"\bTotal\b[^$\n]{0,40}$", ctx_before, re.I))
+        if cues:
+            score += 2.0 + max(1.0 if re.search(r"estimat|total|value", c.group(), re.I) else 0
+                               for c in cues)
+        if DISTRACT.search(ctx_before[-90:] + m.group(0)[:1]) or DISTRACT.search(ctx_after[:40]):
             score -= 2.5
         kind = next((k for pattern, k in KINDS if pattern.search(ctx_before[-120:] + " "
                                                                   + ctx_after[:50])), "other")
@@ -101,9 +106,20 @@ def extract_amounts(doc: Document) -> dict[str, Any]:
     money = find_money(text)
     redacted = _redacted(text)
     headline = None
-    candidates = sorted((m for m in money if m.score > 0), key=lambda m: (-m.score, m.start))
-    if candidates and not redacted:
-        headline = candidates[0]
+    # a value the document repeats far apart (summary, paragraph 3, approval line) is more
+    # likely the one; rows of an option table repeating a price are not
+    repeats: dict[float, int] = {}
+    last: dict[float, int] = {}
+    for m in money:
+        if m.value not in last or m.start - last[m.value] > 300:
+            repeats[m.value] = repeats.get(m.value, 0) + 1
+        last[m.value] = m.start
+
+    def rank(m: Money) -> float:
+        return m.score + min(1.5, 0.5 * (repeats[m.value] - 1))
+    candidates = sorted((m for m in money if m.score > 0), key=lambda m: (-rank(m), m.start))
+    if candidates and (not redacted or rank(candidates[0]) > redacted[2]):
+        headline, redacted = candidates[0], None
     amount = None
     if headline:
         s, e = sentence_span(text, headline.start, headline.end)
@@ -112,7 +128,7 @@ def extract_amounts(doc: Document) -> dict[str, Any]:
                   "evidence": doc.evidence(s, e, (headline.start, headline.end)),
                   "confidence": min(0.95, 0.5 + 0.12 * headline.score)}
     elif redacted:
-        s, e = redacted
+        s, e, _ = redacted
         amount = {"value_usd": None, "text": text[s:e].strip()[:200], "kind": "estimated_total",
                   "evidence": doc.evidence(s, e), "confidence": 0.6}
     others = [{"value_usd": m.value, "text": m.text, "kind": m.kind}
@@ -120,15 +136,17 @@ def extract_amounts(doc: Document) -> dict[str, Any]:
     return {"amount": amount, "other_amounts": others[:25], "redacted_amount": bool(redacted)}
 
 
-def _redacted(text: str) -> tuple[int, int] | None:
-    """Where the headline value was blacked out or silently removed, if it was."""
+def _redacted(text: str) -> tuple[int, int, float] | None:
+    """Where the headline value was blacked out or silently removed, if it was, and how
+    surely that was the headline (an estimated/total value: 3; a ceiling or quote: 1.5)."""
     for m in CUE.finditer(text):
         tail = text[m.end(): m.end() + 90]
         red = REDACTION.search(tail)
         money = MONEY.search(tail)
         if red and (money is None or red.start() < money.start()):
-            return sentence_span(text, m.start(), m.end() + red.end())
+            strength = 3.0 if re.search(r"estimat|total|value", m.group(), re.I) else 1.5
+            return (*sentence_span(text, m.start(), m.end() + red.end()), strength)
     for m in SILENT.finditer(text):
         if not MONEY.search(text[m.start(): m.end() + 30]):
-            return sentence_span(text, m.start(), m.end())
+            return (*sentence_span(text, m.start(), m.end()), 3.0)
     return None

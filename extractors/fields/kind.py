@@ -37,6 +37,19 @@ NOTICE_PAGE = re.compile(r"Notice\s+Type|Notice\s+Date|^\s*(?:SPECIAL\s+NOTICE|P
                          r"SOURCES\s+SOUGHT)\b", re.I | re.M)
 INTENT_OPEN = re.compile(r"^[^.]{0,200}?\b(?:intends?|proposes?|plans?)\s+to\s+(?:award|"
                          r"negotiate|issue|procure|solicit|purchase|contract|enter)", re.I)
+SIMPLIFIED = re.compile(r"simplified\s+acquisition|13\.106|13\.101-3|13\.501|\b13\.5\b|not\s+"
+                        r"exceeding\s+the\s+(?:SAT|simplified)|(?:<|up\s+to|below)\s*(?:the\s+)?"
+                        r"SAT\b|micro-?purchase\s+threshold", re.I)
+ABOVE_SAT = re.compile(r">\s*SAT\b|(?:above|exceed(?:s|ing))\s+the\s+(?:simplified\s+acquisition\s+"
+                       r"threshold|SAT)|6\.302-\d|6\.103-\d|3304\s?\(a\)|3204\s?\(a\)|"
+                       r"2304\s?\(c\)|253\s?\(c\)", re.I)
+GUIDANCE = re.compile(r"\bRead\s+About\b|For\s+Training\s+Purposes|\bguide\s+(?:to|for)\b|"
+                      r"frequently\s+asked\s+questions|\bFAQs?\b|\bwebinar\b|"
+                      r"this\s+(?:guide|document)\s+(?:provides|explains|describes)", re.I)
+SECTION = re.compile(r"(?:^|\n)\s*(?:CUI\s+)?(?:(?P<n>\d{1,2})[.)]|"
+                     r"(?P<r>I{1,3}|IV|VI{0,3}|IX|X)\.)\s+[A-Z]")
+ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
+JUSTIFICATION_TYPE = re.compile(r"Notice\s+Type\W{0,5}(?:Justification|J&A)", re.I)
 FRAGMENT_START = re.compile(r"^\s*(?:CUI\s*)?(?:\(?(?:[3-9]|1\d)[.)]\s|(?:III|IV|V|VI|VII|"
                             r"VIII|IX|X)\.\s)")
 
@@ -47,6 +60,20 @@ def _title_zone(text: str) -> str:
     return stripped[:450]
 
 
+def is_guidance(text: str) -> bool:
+    """Guides, training slides and FAQs about justifications name companies as examples."""
+    return bool(GUIDANCE.search(_title_zone(text)[:300]))
+
+
+def _starts_mid_document(text: str) -> bool:
+    """The first numbered section is III/3 or later: the beginning was lost."""
+    first = SECTION.search(text[:1500])
+    if not first:
+        return False
+    number = int(first.group("n")) if first.group("n") else ROMAN[first.group("r")]
+    return number >= 3
+
+
 def doc_kind(text: str, has_authority: bool) -> str:
     head = text[:HEAD]
     title = _title_zone(text)
@@ -54,10 +81,17 @@ def doc_kind(text: str, has_authority: bool) -> str:
         return "fr_sole_source_notice"
     if NOT_JUST.search(head[:600]) and not JA.search(head[:400]):
         return "other"
-    if NOTICE_PAGE.search(text[:400]) or INTENT_OPEN.search(title[:300]):
+    if is_guidance(text):
+        return "not_a_justification"
+    if (NOTICE_PAGE.search(text[:400]) and not JUSTIFICATION_TYPE.search(text[:1500])) or \
+            INTENT_OPEN.search(title[:300]):
         return "other"
-    if FRAGMENT_START.match(text[:40]):
+    if FRAGMENT_START.match(text[:40]) or _starts_mid_document(text):
         return "fragment"
+    if len(text.strip()) < 350 and (JA.search(text) or SSJ.search(text)):
+        return "fragment"
+    simplified = bool(SIMPLIFIED.search(title)) or bool(SIMPLIFIED.search(head)
+                                                          and not ABOVE_SAT.search(head))
     for zone in (title, head):
         if BRAND.search(zone):
             return "brand_name"
@@ -65,10 +99,14 @@ def doc_kind(text: str, has_authority: bool) -> str:
             return "lsj"
         if FAIR_OPP.search(zone) and not JA.search(zone[:300]):
             return "fair_opportunity"
-        if zone is title and SSJ_TITLE.search(zone):
+        if zone is title and (JA.search(zone) or SSJ_TITLE.search(zone)):
+            if simplified:
+                return "ssj"
+            if JA.search(zone) or ABOVE_SAT.search(head):
+                return "ja"
             return "ssj"
         if JA.search(zone):
-            return "ja"
+            return "ssj" if simplified else "ja"
     if SSJ.search(head):
         return "ssj"
     if has_authority:

@@ -9,7 +9,11 @@ from extractors.fields.common import sentence_span
 from extractors.types import Document
 
 SUFFIX = (r"(?:Inc\.?|Incorporated|LLC|L\.L\.C\.?|Corp\.?|Corporation|Co\.|Company|Ltd\.?|"
-          r"Limited|LP|L\.P\.|LLP|PLLC|P\.C\.|PBC|GmbH|AG|S\.A\.|N\.V\.|A/S|plc|PLC)")
+          r"Limited|LP|L\.P\.|LLP|PLLC|P\.C\.|PBC|GmbH|AG|S\.A\.|N\.V\.|A/S|plc|PLC|INC\.?|"
+          r"INCORPORATED|CORP\.?|CORPORATION|COMPANY|LTD\.?|LIMITED)")
+STREET = (r"\d{2,6}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][a-z]+\.?\s+){1,3}(?:St|Street|Ave|Avenue|Road|"
+          r"Rd|Blvd|Boulevard|Drive|Dr|Way|Lane|Ln|Parkway|Pkwy|Court|Ct|Place|Pl|Highway|Hwy|"
+          r"Circle|Cir)\b")
 WORD = r"(?:[A-Z0-9][\w'’&.\-/]*|&|and|of|de|der|la|the|for|du)"
 NAME_SUFFIXED = re.compile(rf"[“\"']?(?P<name>(?:the\s+)?[A-Z0-9][\w'’&.\-/]*"
                            rf"(?:,?\s+{WORD}){{0,7}}?"
@@ -18,8 +22,13 @@ NAME_PLAIN = re.compile(rf"[“\"']?(?P<name>(?:the\s+)?[A-Z0-9][\w'’&.\-/]*(?
                         rf"(?=[\s,.;:()\"”]|$)")
 CUES = [
     (3.0, re.compile(r"(?:proposed|suggested|intended|recommended|selected|apparent|identified)"
-                     r"\s+(?:contractor|source|vendor|awardee|offeror|firm)s?(?:\(s\))?\s*"
-                     r"(?:is|will\s+be|:)?\s*:?\s*", re.I)),
+                     r"\s+(?:contractor|source|vendor|awardee|offeror|firm)s?(?:\(s\))?(?:\s*(?:is|"
+                     r"will\s+be)\s+|\s*:\s*|[ \t]+)", re.I)),
+    (2.5, re.compile(r"\b(?:the\s+)?(?:contractor|vendor|awardee|supplier|recipient)\s+"
+                     r"(?:is|will\s+be)\s+", re.I)),
+    (2.5, re.compile(r"(?:original\s+(?:software\s+publisher|equipment\s+manufacturer)|\bOEM|"
+                     r"(?:sole|only|exclusive)\s+(?:manufacturer|developer|licensor|publisher))\s*"
+                     r"(?:\(OEM\)\s*)?,\s*", re.I)),
     (3.0, re.compile(r"(?:^|\n|\b)(?:Contractor|Vendor|Awardee|Recipient|Company|Source|Offeror|"
                      r"Manufacturer)(?:['’]?s)?(?:\s+Name)?\s*\*?\s*:\s*|"
                      r"\bName\s+of\s+(?:the\s+)?(?:proposed\s+)?(?:vendor|contractor|source|"
@@ -27,13 +36,20 @@ CUES = [
                      r"\b(?:AWARDEE|VENDOR|CONTRACTOR|OFFEROR|COMPANY|SOURCE)(?:['’]?S)?\s+NAME\s*"
                      r"\*?\s*:?\s*|\b(?:Vendor|Contractor|Awardee|Company)\s+Name\s*:?\s*")),
     (3.0, re.compile(r"\bTo\s+Fund\s+(?:the\s+)?", re.I)),
+    (2.5, re.compile(r"\baward\w*\s+(?:of\s+)?(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,4}?(?:"
+                     r"cooperative\s+agreement|grant|supplement|contract|agreement|order)\s+(?:in\s+"
+                     r"the\s+amount\s+of\s+\S+\s+)?to\s+(?:the\s+)?", re.I)),
     (3.0, re.compile(r"only\s+(?:one\s+)?(?:responsible\s+)?(?:vendor|contractor|source|company|"
                      r"firm|manufacturer|provider)s?\s*,\s*", re.I)),
     (2.5, re.compile(r"incumbent(?:\s+(?:contractor|vendor|firm|company))?\s*,\s*", re.I)),
     (2.5, re.compile(r"(?:intends?|proposes?|plans?)\s+to\s+(?:solicit|award|negotiate\s+with|"
                      r"contract\s+with)\s+", re.I)),
-    (2.0, re.compile(r"(?:current|existing|incumbent|bridge|prior)\s+(?:contract|order|BPA)\b"
-                     r"[^.]{0,90}?\bwith\s+", re.I)),
+    (2.0, re.compile(r"(?:current|existing|incumbent|bridge|prior)\s+(?:[\w()-]+\s+){0,5}?"
+                     r"(?:contract|order|BPA)\b[^.]{0,90}?\bwith\s+", re.I)),
+    (3.0, re.compile(r"(?:^|\n)-?\s*(?:Awardee|Awardee\s+Name|Contractor\s+Awarded\s+Name|"
+                     r"Vendor\s+Name|Contractor\s+Name)\s*\*?\s*\n-?\s*", re.I)),
+    (3.0, re.compile(r"proposed\s+(?:contractor|source|vendor)s?\s*\([^)\n]{0,40}\)[^:\n]{0,140}:"
+                     r"\s*", re.I)),
     (2.5, re.compile(r"source[- ]controlled\s+to\s+|for\s+this\s+requirement,\s+|"
                      r"(?:manufactured|produced|developed|sold)\s+(?:exclusively\s+|only\s+)?by\s+",
                      re.I)),
@@ -56,12 +72,25 @@ AFTER_CUES = [
                      r"performing|authorized)", re.I)),
     (2.0, re.compile(r"^\s*\((?:the\s+)?(?:OEM|original\s+equipment\s+manufacturer|incumbent|"
                      r"contractor|vendor)\)", re.I)),
+    (2.5, re.compile(r"^(?:['’]s)?\s+(?:proprietary|patented|copyrighted)\b", re.I)),
+    (2.0, re.compile(r"^\s*,\s*(?:the\s+)?(?:authorized|sole|only|original|exclusive)\s+"
+                     r"(?:manufacturer|source|provider|developer|owner|licensor|publisher|OEM)",
+                     re.I)),
+    (2.0, re.compile(r"^\s+(?:currently\s+|alone\s+|uniquely\s+)?(?:has|have|possesses|holds|owns)"
+                     r"\s+(?:the\s+)?(?:necessary|required|unique|only|exclusive|proprietary|sole|"
+                     r"specialized|technical|established|rights|data\s+rights)", re.I)),
+    (2.0, re.compile(rf"^,?\s*(?:{STREET}|P\.?\s?O\.?\s+Box\s+\d)")),
 ]
 AFTER_TRIGGER = re.compile(r"\b(?:is|are|was|remains|be)\s+(?:currently\s+)?(?:the\s+)?"
                            r"(?:only|sole|single|original|incumbent|current|exclusive|manufacturer|OEM|"
                            r"performing|authorized)\b|\((?:the\s+)?(?:OEM|original\s+equipment|"
-                           r"incumbent|contractor|vendor)", re.I)
-DISTRACT = re.compile(r"protest|protester|competitor|responded|respondent|capability\s+"
+                           r"incumbent|contractor|vendor)|['’]s\s+(?:proprietary|patented|"
+                           rf"copyrighted)\b|(?<=[a-z,])\s*{STREET}|\b(?:currently\s+|alone\s+|"
+                           r"uniquely\s+)?(?:has|have|possesses|holds|owns)\s+(?:the\s+)?(?:"
+                           r"necessary|required|unique|only|exclusive|proprietary|sole|specialized|"
+                           r"technical|established|rights|data\s+rights)", re.I)
+DISTRACT = re.compile(r"protest|protester|competitor|trademark|\bFOB\b|mail\s+to|"
+                      r"deliver(?:ed|y)\s+to|ship(?:ped)?\s+to|\bAttn\b|Commander|responded|respondent|capability\s+"
                       r"statement|interested\s+(?:part|source|vendor)|other\s+(?:source|vendor|"
                       r"compan)|previous(?:ly)?\s+award|former|reseller|distributor|authorized\s+"
                       r"dealer", re.I)
@@ -78,19 +107,38 @@ STOP = re.compile(r"^(?:the\s+)?(?:NOTICES?|SUMMARY|AGENCY|ACTION|SAT|Revision|F
                   r"Solicitation|Proposal|Market|Research|Small|Business|Vendor|Contractor|"
                   r"Offeror|Source|Company|Firm|Manufacturer|OEM|Original|Incumbent|"
                   r"Unusual|Compelling|Urgen\w*|Attachment|Enclosure|Table|Figure|Page|"
-                  r"Cardiolog\w*|Network|Memorandum|Bulletin|Instruction|Procurement)(?=\W|$)",
+                  r"Cardiolog\w*|Network|Memorandum|Bulletin|Instruction|Procurement|Detail|Details|"
+                  r"Demonstrate|Explain|Describe|Identify|Provide|Bldg|Building|Suite|Room|Division|As|"
+                  r"Efforts)(?=\W|$)",
                   re.I)
 FEDERAL = re.compile(r"^(?:the\s+)?(?:U\.\s?S\.|United\s+States|Department\s+of|Dept\.?\s+of|"
-                     r"Federal\s)|\b(?:Agency|Command|Directorate|Contracting\s+Office)\b", re.I)
+                     r"Federal\s|Fort\s|Camp\s|Joint\s+Base)|\b(?:Agency|Command|Directorate|"
+                     r"Contracting\s+Office|VA|VAMC|Medical\s+Center|Air\s+(?:Force\s+)?Base|"
+                     r"Naval\s+(?:Station|Base)|National\s+(?:Park|Forest|Laboratory))\b", re.I)
 SUFFIX_RE = re.compile(SUFFIX + r"$")
 TRAIL = re.compile(r"(?:,?\s+(?:and|of|the|for|de|&|to|a|an|in|on|at|by|is))+$|[,.;:\s]+$")
 UEI = re.compile(r"\bUEI(?:\s*(?:SAM|Number|No\.?|#))?\s*[:#]?\s*([A-Z0-9]{12})\b")
 CAGE = re.compile(r"\bCAGE(?:\s*(?:Code|No\.?|#))?\s*[:#]?\s*([A-Z0-9]{5})\b")
 
 
-def clean_name(raw: str) -> str | None:
+PROSE = re.compile(r"\b(?:Unless|If|When|Where|Which|Whether|Than|Then|Must|Shall|Should|May|"
+                   r"Can|Could|Would|Is|Are|Was|Were|Be|Been|Has|Have|Had|Not|Practicable|"
+                   r"Potential)\b")
+SENTENCE_BREAK = re.compile(r"(?<!\bInc)(?<!\bCorp)(?<!\bCo)(?<!\bLtd)(?<!\bSt)(?<!\b[A-Z])"
+                            r"\.\s+(?=[A-Z])")
+
+
+def clean_name(raw: str, keep: str = "first") -> str | None:
+    """A company name out of the words a pattern caught, or None. ``keep`` says which side
+    of a sentence break holds the name: "first" after a cue, "last" before a trigger."""
     name = re.sub(r"\s+", " ", raw).strip().strip("\"“”'")
+    parts = SENTENCE_BREAK.split(name)
+    name = parts[0] if keep == "first" else parts[-1]
+    name = re.sub(r"['’]s$", "", name)
+    name = re.sub(r"(?<=[a-z])\d{3,}.*$", "", name)  # "Amster Howard1562 South Yank Street"
     name = re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.I)
+    if re.match(r"^S\s", name) or re.search(r"//|\bCUI\b", name):
+        return None  # "S UNIQUE QUALIFICATIONS" left over from "CONTRACTOR'S"
     # stop at the first legal suffix: "Acme Inc. of Denver" → "Acme Inc."
     m = re.search(rf"^(.*?\b{SUFFIX})(?![\w])", name)
     if m:
@@ -100,6 +148,10 @@ def clean_name(raw: str) -> str | None:
         prev = None
         while prev != name:
             prev, name = name, TRAIL.sub("", name)
+    if not SUFFIX_RE.search(name) and (PROSE.search(name) or (
+            name.isupper() and len(name.split()) >= 4
+            and re.search(r"\b(?:THE|TO|OF|FOR|IN)\b", name))):
+        return None  # "As Many Potential Sources As Practicable Unless", "REFLECT THE CHANGES"
     words = name.split()
     if not words or len(name) < 3 or STOP.match(name) and not SUFFIX_RE.search(name):
         return None
@@ -133,6 +185,8 @@ def candidates(doc: Document) -> list[tuple[float, str, int, int]]:
     found: list[tuple[float, str, int, int]] = []
     for weight, cue in CUES:
         for m in cue.finditer(text):
+            if text[m.end(): m.end() + 1] in ("'", "’"):
+                continue  # "THE PROPOSED CONTRACTOR'S UNIQUE QUALIFICATIONS"
             n = NAME_SUFFIXED.match(text, m.end()) or NAME_PLAIN.match(text, m.end())
             if not n or text[n.end("name"): n.end("name") + 2].startswith(":"):
                 continue
@@ -153,9 +207,10 @@ def candidates(doc: Document) -> list[tuple[float, str, int, int]]:
         if best:
             spans.append(best)
     for start, end, raw in spans:
-        name = clean_name(raw)
+        name = clean_name(raw, keep="last")
         if not name:
             continue
+        start = end - len(name) if raw.rstrip().endswith(name) else start
         weight = 0.8 if SUFFIX_RE.search(name) else 0.0
         after = text[end: end + 80]
         for w, pattern in AFTER_CUES:
