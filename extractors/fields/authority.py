@@ -10,13 +10,14 @@ from typing import Any
 from extractors.fields.common import sentence_span
 from extractors.types import Document
 
-PAREN = r"(?P<paren>(?:\s?\((?:[a-zA-Z]{1,4}|\d{1,2})\))*)"
+PAREN = r"(?P<paren>(?:\s?\(\s?(?:[a-zA-Z]{1,4}|\d{1,2})\s?\))*)"
 FAR_RE = re.compile(
     r"(?P<prefix>\b(?:RFO\s+)?(?:FAR|F\.A\.R\.?|Federal\s+Acquisition\s+Regulations?"
     r"(?:\s*\(FAR\))?)(?:\s+(?:Class\s+)?Deviation)?\s*(?:Part\s+|Subpart\s+|§+\s*|"
     r"[Ss]ection\s+)?)?"
     r"(?<![\d.])(?P<base>6\.30[2-7]|6\.10[34]|8\.405\s*-\s*6|13\.106\s*-\s*[13]|13\.501|13\.5\b|"
-    r"13\.101\s*-\s*3|16\.505|12\.102|8\.402)(?P<dash>\s*-\s*\d{1,2}\b)?" + PAREN)
+    r"13\.101\s*-\s*3|16\.505|12\.102|8\.402)(?P<dash>\s*-\s*\d{1,2}\b|(?<=6\.103)[1-7]\b|"
+    r"(?<=6\.302)[1-7]\b)?" + PAREN)  # "FAR 6.1032": a dash lost in copying
 USC_RE = re.compile(
     r"\b(?P<title>10|41|40|38)\s*U\.?\s?S\.?\s?C\.?\s*(?:§+\s*|[Ss]ec(?:tion|\.)\s*)?"
     r"(?P<sec>3304|3204|2304|253|252|1901|1903|152|501|8127)\b" + PAREN)
@@ -68,6 +69,8 @@ def find_citations(text: str) -> list[Cite]:
     for m in FAR_RE.finditer(text):
         base = re.sub(r"\s+", "", m.group("base"))
         dash = re.sub(r"\s+", "", m.group("dash") or "")
+        if dash and not dash.startswith("-"):
+            dash = "-" + dash
         if not m.group("prefix") and base in ("12.102", "8.402", "13.5", "13.501"):
             continue  # too ambiguous without "FAR"
         paren = _paren(m.group("paren"))
@@ -90,10 +93,10 @@ def find_citations(text: str) -> list[Cite]:
         pm = re.match(r"\(([ac])\)\((\d)\)", paren)
         if sec in ("3304", "3204") and pm and pm.group(1) == "a":
             exception = pm.group(2)
-        elif sec in ("2304", "253") and pm and pm.group(1) == "c":
-            exception = pm.group(2)
-        family = "part6" if sec in ("3304", "3204", "2304", "253") else (
-            "13.106" if sec == "1901" and "(e)" in paren or sec == "1901" else "statute-other")
+        elif sec in ("2304", "253", "252") and pm and pm.group(1) == "c":
+            exception = pm.group(2)  # 252(c) is a common miscite of 253(c)
+        family = "part6" if sec in ("3304", "3204", "2304", "253", "252") else (
+            "13.106" if sec == "1901" and "(e)" in paren else "statute-other")
         out.append(Cite(norm, m.start(), m.end(), exception, family))
     cites = _only_checked(text, sorted(out, key=lambda c: c.start))
     cites = _drop_form_lists(text, cites)
@@ -174,13 +177,27 @@ def extract_authority(doc: Document, doc_kind: str | None = None) -> dict[str, A
     text = doc.text
     cites = find_citations(text)
     if not cites:
+        simplified = re.search(r"s\s?ole\s+source\s+justification\s+for\s+simplified\s+"
+                               r"acquisitions?|simplified\s+acquisition[^.\n]{0,60}sole[- ]source",
+                               text[:1500], re.I)
+        if doc_kind not in ("fr_sole_source_notice", "not_a_justification") and simplified:
+            ev = doc.evidence(*sentence_span(text, simplified.start(), simplified.end()))
+            return {"citations": [], "category": "simplified_sole_source_13_106", "evidence": ev,
+                    "confidence": 0.5}
         if doc_kind == "fr_sole_source_notice":
             m = re.search(r"Justification for the Exception to Competition|single[- ]source|"
                           r"sole[- ]source", text, re.I)
             ev = doc.evidence(*sentence_span(text, m.start(), m.end())) if m else None
             return {"citations": [], "category": "other", "evidence": ev, "confidence": 0.5}
         return None
-    category = category_for(cites)
+    ticked = [c for c in cites if c.family == "part6" and c.exception and re.search(
+        r"(?:\(\s*[xX✓]\s*\)|\[\s*[xX✓]\s*\]|[☒☑■✔✓])[^\n]{0,60}$", text[max(0, c.start - 80):
+                                                                    c.start])]
+    category = category_for(ticked or cites)
+    if category == "other" and any(c.family == "part6" for c in cites):
+        # "FAR 6.302 ... on the basis of unusual and compelling urgency": the words say which
+        number = _prose_exception(text)
+        category = EXCEPTIONS[number] if number else category
     chosen = _primary(cites, category)
     longest: dict[str, str] = {}
     for c in cites:

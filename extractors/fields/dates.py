@@ -14,10 +14,13 @@ MONTHS = {m: i for i, m in enumerate(
 YEAR = r"(?P<y>(?:19|20)[0-9lIO]{2})"
 MONTH = r"(?P<mon>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|" \
         r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+END = r"(?![0-9A-Za-z])"  # not \b: "June 5, 2026____" ends at an underscore, a word character
+START = r"(?<![0-9A-Za-z])"
 DATE_RES = [
-    re.compile(MONTH + r"\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?\s*,?\s*" + YEAR + r"\b", re.I),
-    re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:day\s+of\s+)?" + MONTH + r"\.?,?\s+"
-               + YEAR + r"\b", re.I),
+    re.compile(MONTH + r"\.?\s*(?:-\s*)?(?P<d>\d{1,2})(?:st|nd|rd|th)?\s*,?\s*" + YEAR + END,
+               re.I),
+    re.compile(START + r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:day\s+of\s+)?" + MONTH + r"\.?,?\s+"
+               + YEAR + END, re.I),
     re.compile(r"\b(?P<y>(?:19|20)\d{2})[-.](?P<m>\d{2})[-.](?P<d>\d{2})\b"),
     re.compile(r"(?<![\d/.-])(?P<m>\d{1,2})[/-](?P<d>\d{1,2})[/-](?P<y>(?:19|20)?\d{2})(?![\d/])"),
     re.compile(r"\b" + MONTH + r"\.?,?\s+" + YEAR + r"\b", re.I),  # month precision
@@ -28,7 +31,15 @@ SKIP_BEFORE = re.compile(r"(?:\bRev(?:ision|ised)?\.?(?::\s*\d+[^\n]{0,30})?|\bF
                          r"\bVersion(?:\s+Control)?(?:\s+Date)?|\bUpdated|\bEdition|\bdtd|\bFAC\b|"
                          r"\bOMB\b|\bEffective(?:\s+Date)?|\bFiled|\bPrinted)\s*[:#]?\s*$", re.I)
 FIELD = r"[\s:*\-]*(?:\([^)\n]{0,14}\))?[\s:*\-]*$"
+TIME_DEADLINE = re.compile(
+    r"(?:no\s+later\s+than|NLT|on\s+or\s+before|by|before|until|prior\s+to)\s+\d{1,2}(?::\d{2})?"
+    r"\s*(?:[ap]\.?\s?m\.?|hours|hrs)\s*(?:\(?[A-Z]{1,4}\)?|local\s+time)?\s*,?\s*(?:on\s+)?"
+    r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s*)?$", re.I)
+HISTORY = re.compile(r"\b(?:was|were|had\s+been)\s+(?:originally\s+|previously\s+)?(?:awarded|"
+                     r"issued|fired|executed|set\s+to\s+expire|tasked|completed|signed)\b|"
+                     r"\bexpired\b|\bwhich\s+was\b", re.I)
 ROLES = [
+    ("response_due", TIME_DEADLINE),
     ("pop_end", re.compile(r"(?:End|Ending|Completion)\s+Date" + FIELD, re.I)),
     ("pop_start", re.compile(r"(?:Start|Begin\w*)\s+Date" + FIELD, re.I)),
     ("contract_expiration", re.compile(r"Expiration\s+Date" + FIELD, re.I)),
@@ -43,7 +54,8 @@ ROLES = [
                                 r"closing\s+date" + FIELD + r"|due\s+(?:date|by|on)[^.\n]{0,20}$",
                                 re.I)),
     ("signature", re.compile(r"(?:^|\n)\s*Date\s*:\s*$|digitally\s+signed|signature|signed|"
-                             r"\bdate\s+signed|\bconcur|approv(?:ed|al|ing)[^.\n]{0,40}$|"
+                             r"\bdate\s+signed|\bconcur|approv(?:ed|al)\s*(?:by|date|on)?[^.\n]{0,"
+                             r"40}$|"
                              r"(?:Officer|Executive|Counsel|Advocate|Activity|Chief|Director)"
                              r"[^.\n]{0,40}$|_{3,}\s*$", re.I)),
     ("prototype_due", re.compile(r"prototype[^.\n]{0,60}$", re.I)),
@@ -54,8 +66,9 @@ ROLES = [
                              r"effective|between)[^.\n]{0,60}(?:from|of|on|:|is|be|begin\w*|"
                              r"start\w*)?\s*$", re.I)),
     ("contract_expiration", re.compile(r"expir\w+[^.\n]{0,60}$|(?:current|existing)\s+contract"
-                                       r"[^.\n]{0,60}(?:ends?|through|until)\s*(?:on)?\s*$",
-                                       re.I)),
+                                       r"[^.\n]{0,60}(?:ends?|through|until)\s*(?:on)?\s*$|"
+                                       r"(?:contract|order)[^.\n]{0,40}(?:will\s+)?(?:ends?|"
+                                       r"expires?)\s+(?:on\s+)?$", re.I)),
     ("delivery", re.compile(r"deliver\w*[^.\n]{0,60}$|required\s+(?:by|no\s+later\s+than)\s*$",
                             re.I)),
 ]
@@ -66,6 +79,7 @@ AFTER_ROLES = [
     ("signature", re.compile(r"^\s*_{2,}|^[_\s]*[A-Z][a-z]+\s+[A-Z][\w.]*[^\n]{0,40}"
                              r"(?:Officer|Director|Chief|Administrator|Manager|Specialist|Date)\b")),
 ]
+RANGE_NEXT = re.compile(r"^\s*(?:-|–|—|through|thru|to|until)\s*(?:\w+\.?\s+)?\d", re.I)
 RANGE_END = re.compile(r"(?:through|thru|to|until|-|–|—)\s*$", re.I)
 
 
@@ -126,6 +140,12 @@ def extract_dates(doc: Document) -> list[dict[str, Any]]:
             if role in ("other", "signature") and pattern.search(tail):
                 role = name
                 break
+        sentence_lead = lead[lead.rfind(". ") + 1:] if ". " in lead else lead
+        if role in ("award", "contract_expiration", "pop_start", "pop_end", "signature") and \
+                HISTORY.search(sentence_lead):
+            role = "other"  # the history of an earlier contract, not this action's dates
+        if role == "other" and RANGE_NEXT.match(tail) and re.search(r"\bfrom\s*$", lead):
+            role = "pop_start"  # "will be from 1 Aug 2026 - 31 Jul 2027"
         if role == "pop_start" and RANGE_END.search(lead[-12:]):
             role = "pop_end"
         elif (previous_role in ("pop_start",) and start - previous_end < 20
