@@ -141,7 +141,8 @@ def _pdf(data: bytes, name: str, limits: Limits) -> Document:
         for i in range(min(count, limits.max_pages)):
             page = pdf[i]
             textpage = page.get_textpage()
-            texts.append(textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n"))
+            texts.append(textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+                         .replace("\ufffe", "-"))  # PDFium's mark for a hyphen at a break
             textpage.close()
             page.close()
             if time.monotonic() - started > limits.seconds:
@@ -227,7 +228,7 @@ def _docx(data: bytes, name: str, limits: Limits) -> Document:
                 for cell in row.cells:
                     if not cells or cell.text != cells[-1]:  # merged cells repeat
                         cells.append(cell.text)
-                parts.append(" | ".join(cells))
+                parts.append("\t".join(cells))
     return Document(pages=[Page(None, "\n".join(parts), "docx")], name=name,
                     media_type="application/vnd.openxmlformats-officedocument."
                                "wordprocessingml.document")

@@ -62,5 +62,12 @@ class Document:
         itself), since a whole OCR'd sentence rarely matches the published text verbatim."""
         if focus is not None and self.page_method(focus[0]) == "ocr":
             start, end = focus
+        _ = self.text
+        if self._starts and len(self.pages) > 1:  # a quote never runs into the next page
+            anchor = focus[0] if focus is not None else start
+            i = max(0, bisect.bisect_right(self._starts, anchor) - 1)
+            page_start = self._starts[i]
+            page_end = page_start + len(self.pages[i].text)
+            start, end = max(start, page_start), min(end, page_end)
         return {"quote": self.text[start:end], "page": self.page_at(start), "start": start,
                 "end": end}

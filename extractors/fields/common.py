@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 _SENT_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z(\"“0-9])|\n\s*\n|"
-                       r"\n(?=\s*(?:\(?\d{1,2}[.)]|[A-Z]\.)\s)")
+                       r"\n(?=\s*(?:\(?\d{1,2}[.)]|[A-Z]\.)\s)|"
+                       r"\n(?=[ \t]*Page\s+\d+\s+of\s+\d+[ \t]*(?:\n|$))")  # a page footer
 _ABBREV = re.compile(r"(?:\bU\.\s?S\.\s?C|\bU\.S|\bC\.F\.R|\bInc|\bCorp|\bCo|\bLtd|\bNo|\bNos|"
                      r"\be\.g|\bi\.e|\betc|\bvs|\bMr|\bMs|\bDr|\bSt|\bJr|\bSr|\bSec|\bPub|\bL|"
                      r"\bStat|\bal|\bapprox|\bDept|\bDiv|\bpp?|\bF\.A\.R|\b[A-Z])\.$")

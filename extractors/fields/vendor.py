@@ -30,7 +30,7 @@ CUES = [
                      r"(?:sole|only|exclusive)\s+(?:manufacturer|developer|licensor|publisher))\s*"
                      r"(?:\(OEM\)\s*)?,\s*", re.I)),
     (3.0, re.compile(r"(?:^|\n|\b)(?:Contractor|Vendor|Awardee|Recipient|Company|Source|Offeror|"
-                     r"Manufacturer)(?:['’]?s)?(?:\s+Name)?\s*\*?\s*:\s*|"
+                     r"Manufacturer)(?:['’]?s)?(?:\s+Name)?(?:\s*\([^)\n]{0,30}\))?\s*\*?\s*:\s*|"
                      r"\bName\s+of\s+(?:the\s+)?(?:proposed\s+)?(?:vendor|contractor|source|"
                      r"company|awardee|offeror|firm)\s*:\s*|"
                      r"\b(?:AWARDEE|VENDOR|CONTRACTOR|OFFEROR|COMPANY|SOURCE)(?:['’]?S)?\s+NAME\s*"
@@ -42,6 +42,8 @@ CUES = [
     (3.0, re.compile(r"only\s+(?:one\s+)?(?:responsible\s+)?(?:vendor|contractor|source|company|"
                      r"firm|manufacturer|provider)s?\s*,\s*", re.I)),
     (2.5, re.compile(r"incumbent(?:\s+(?:contractor|vendor|firm|company))?\s*,\s*", re.I)),
+    (2.5, re.compile(r"\b(?:intends?|proposes?|plans?)\s+to\s+(?:award|issue|negotiate|place)\b"
+                     r"[^.]{0,120}?\b(?:to|with)\s+(?=(?-i:[A-Z]))", re.I)),
     (2.5, re.compile(r"(?:intends?|proposes?|plans?)\s+to\s+(?:solicit|award|negotiate\s+with|"
                      r"contract\s+with)\s+", re.I)),
     (2.0, re.compile(r"(?:current|existing|incumbent|bridge|prior)\s+(?:[\w()-]+\s+){0,5}?"
@@ -59,7 +61,8 @@ CUES = [
                      r"extend|place|enter\s+into|solicit|procure[ds]?|purchase[ds]?|"
                      r"acquire[ds]?)\s+(?:(?:a|an|the|of|this|its|existing|new|sole|firm|fixed|"
                      r"price|source|bridge|single|follow-on|purchase|delivery|task|blanket|"
-                     r"short-term|interim|noncompetitive|competitive|commercial|current|"
+                     r"short-term|interim|noncompetitive|competitive|commercial|current|No\.|contract|"
+                     r"(?-i:(?=[A-Z-]*\d)[A-Z0-9][A-Z0-9-]{5,})|"
                      r"[\w-]+-[\w-]+|\([\w-]+\))[\s,]+){0,9}?(?:contract|order|award|modification|"
                      r"agreement|BPA|extension|PO|requirement|item|items|license|licenses)?"
                      r"(?:\s+(?:under|through|via|on|against)\s+(?:the\s+|a\s+|an\s+)?[\w-]+"
@@ -67,7 +70,7 @@ CUES = [
 ]
 AFTER_CUES = [
     (2.5, re.compile(r"^\s*(?:,[^,]{0,60},\s*)?(?:\(.{0,40}\)\s*)?(?:is|are|was|remains|was\s+"
-                     r"(?:found|determined)\s+to\s+be|as)\s+(?:currently\s+)?(?:the\s+)?(?:only|"
+                     r"(?:found|determined)\s+to\s+be|as)\s+(?:currently\s+|now\s+|still\s+)?(?:the\s+)?(?:only|"
                      r"sole|single|original|incumbent|current|exclusive|manufacturer|OEM|"
                      r"performing|authorized)", re.I)),
     (2.0, re.compile(r"^\s*\((?:the\s+)?(?:OEM|original\s+equipment\s+manufacturer|incumbent|"
@@ -76,17 +79,19 @@ AFTER_CUES = [
     (2.0, re.compile(r"^\s*,\s*(?:the\s+)?(?:authorized|sole|only|original|exclusive)\s+"
                      r"(?:manufacturer|source|provider|developer|owner|licensor|publisher|OEM)",
                      re.I)),
-    (2.0, re.compile(r"^\s+(?:currently\s+|alone\s+|uniquely\s+)?(?:has|have|possesses|holds|owns)"
+    (2.0, re.compile(r"^\s+(?:currently\s+|alone\s+|uniquely\s+)?(?:has|have|possesses|holds|owns|"
+                     r"acquired)"
                      r"\s+(?:the\s+)?(?:necessary|required|unique|only|exclusive|proprietary|sole|"
                      r"specialized|technical|established|rights|data\s+rights)", re.I)),
     (2.0, re.compile(rf"^,?\s*(?:{STREET}|P\.?\s?O\.?\s+Box\s+\d)")),
 ]
-AFTER_TRIGGER = re.compile(r"\b(?:is|are|was|remains|be)\s+(?:currently\s+)?(?:the\s+)?"
+AFTER_TRIGGER = re.compile(r"\b(?:is|are|was|remains|be)\s+(?:currently\s+|now\s+|still\s+)?"
+                           r"(?:the\s+)?"
                            r"(?:only|sole|single|original|incumbent|current|exclusive|manufacturer|OEM|"
                            r"performing|authorized)\b|\((?:the\s+)?(?:OEM|original\s+equipment|"
                            r"incumbent|contractor|vendor)|['’]s\s+(?:proprietary|patented|"
                            rf"copyrighted)\b|(?<=[a-z,])\s*{STREET}|\b(?:currently\s+|alone\s+|"
-                           r"uniquely\s+)?(?:has|have|possesses|holds|owns)\s+(?:the\s+)?(?:"
+                           r"uniquely\s+)?(?:has|have|possesses|holds|owns|acquired)\s+(?:the\s+)?(?:"
                            r"necessary|required|unique|only|exclusive|proprietary|sole|specialized|"
                            r"technical|established|rights|data\s+rights)", re.I)
 DISTRACT = re.compile(r"protest|protester|competitor|trademark|\bFOB\b|mail\s+to|"
@@ -236,6 +241,28 @@ def _aliases(text: str) -> dict[str, str]:
     return out
 
 
+BRANDED = re.compile(r"\b(?-i:(?P<name>[A-Z][A-Za-z0-9&-]{2,}))\s+(?:brand\s+|branded\s+)?"
+                     r"(?:equipment|products?|software|hardware|licen[sc]es?|switches|routers|"
+                     r"devices|system|systems|tools|parts|instruments?|platform|subscriptions?|"
+                     r"units|kits?|appliances?)\b", re.I)
+
+
+def brand_candidates(doc: Document) -> list[tuple[float, str, int, int]]:
+    """A brand-name justification often names the maker only through its products:
+    "Cisco equipment is the industry standard", "the additional Cisco switches"."""
+    counts: dict[str, list[re.Match[str]]] = {}
+    for m in BRANDED.finditer(doc.text):
+        name = clean_name(m.group("name"))
+        if name and not FEDERAL.search(name):
+            counts.setdefault(name, []).append(m)
+    found = []
+    for name, matches in counts.items():
+        if len(matches) >= 2:
+            m = matches[0]
+            found.append((0.8 * len(matches), name, m.start("name"), m.end("name")))
+    return found
+
+
 def extract_vendors(doc: Document, limit: int = 5) -> list[dict[str, Any]]:
     text = doc.text
     scores: dict[str, float] = {}
@@ -246,8 +273,10 @@ def extract_vendors(doc: Document, limit: int = 5) -> list[dict[str, Any]]:
         if name_key(name) in aliases:
             name = aliases[name_key(name)]
         s, e = sentence_span(text, start, end)
-        if DISTRACT.search(text[s:e]):
-            weight *= 0.3
+        if DISTRACT.search(text[max(s, start - 45): min(e, end + 40)]):
+            weight *= 0.3  # "protest filed by X", "X, a competitor": near the name
+        if re.match(r"[^.]{0,90}?\bprotests\b", text[end: end + 100]):
+            weight = 0.0  # "Mistral, Inc., a small business of Bethesda, Maryland, protests"
         key = name_key(name)
         if not key:
             continue
@@ -256,10 +285,19 @@ def extract_vendors(doc: Document, limit: int = 5) -> list[dict[str, Any]]:
             first.setdefault(key, (start, end))
         if SUFFIX_RE.search(name) or key not in display:
             display[key] = name
+    if not any(v >= 1.5 for v in scores.values()):
+        for weight, name, start, end in brand_candidates(doc):
+            key = name_key(name)
+            scores[key] = scores.get(key, 0.0) + weight
+            first.setdefault(key, (start, end))
+            display.setdefault(key, name)
     ranked = sorted(scores, key=lambda k: (-scores[k], first[k][0]))
+    suffixed = [k for k in ranked if SUFFIX_RE.search(display[k]) and scores[k] >= 0.8]
+    lone = suffixed[0] if len(suffixed) == 1 and not any(scores[k] >= 1.5 for k in ranked) \
+        else None  # the only company the document names at all
     out = []
     for key in ranked[:limit]:
-        if scores[key] < 1.5:
+        if scores[key] < 1.5 and key != lone:
             continue
         start, end = first[key]
         s, e = sentence_span(text, start, end)
