@@ -155,7 +155,7 @@ def _pdf(data: bytes, name: str, limits: Limits) -> Document:
         pdf.close()
     for i, text in enumerate(texts):
         if i in ocr:
-            doc.pages.append(Page(i + 1, ocr[i], "ocr"))
+            doc.pages.append(Page(i + 1, clean_ocr(ocr[i]), "ocr"))
         else:
             doc.pages.append(Page(i + 1, text, "text"))
     if not any(p.text.strip() for p in doc.pages) and doc.status == "ok":
@@ -193,6 +193,20 @@ def _ocr_pages(pdf: object, indexes: list[int], limits: Limits, doc: Document,
                 doc.problems.append(f"OCR failed on page {i + 1}: {exc}")
                 doc.status = "partial"
         return out
+
+
+OCR_JUNK = re.compile(r"(?<=\S)[ \t]+[°©®™¢«»¥§¶|~][ \t]*(?=\s)|(?<=\s)[_—][ \t]+(?=[A-Z])")
+OCR_STRAY_DOT = re.compile(r"(?<=[a-z]{3})\.(?=[ \t]+[a-z]{2})")
+OCR_SPLIT_CITE = re.compile(r"\b(\d{1,2})\.[ \t](\d{3}-\d{1,2})\b")
+
+
+def clean_ocr(text: str) -> str:
+    """Undo the commonest tesseract noise that breaks the field rules: stray symbols between
+    words ("A-Team ° Solutions"), a period inside a sentence ("Estimated. value of"), a
+    space inside a citation ("FAR 6. 103-2")."""
+    text = OCR_JUNK.sub(" ", text)
+    text = OCR_STRAY_DOT.sub("", text)
+    return OCR_SPLIT_CITE.sub(r"\1.\2", text)
 
 
 def ocr_image(png: bytes, timeout: float = 60.0) -> str:
