@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import time
 import zipfile
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,9 @@ class Limits:
     ocr_dpi: int = 200
     ocr_workers: int = 2
     max_docx_uncompressed: int = 200 * 1024 * 1024
+    max_ocr_pixels: int = 25_000_000  # a page is rendered smaller rather than bigger than this
+    max_stream_inflated: int = 64 * 1024 * 1024  # one PDF stream, decompressed
+    max_pdf_inflated: int = 512 * 1024 * 1024  # all of a PDF's streams, decompressed
 
 
 DEFAULT_LIMITS = Limits()
@@ -93,6 +97,11 @@ def load_bytes(data: bytes, name: str = "", limits: Limits = DEFAULT_LIMITS) -> 
             return Document(problems=[f"{name} is a zip archive, not a document"], name=name,
                             media_type="application/zip", status="unreadable")
         text = data.decode("utf-8", errors="replace")
+        junk = sum(1 for c in text[:20000] if c == "\ufffd" or (c < " " and c not in "\t\n\r\f"))
+        if junk > 0.2 * min(len(text), 20000):
+            return Document(problems=[f"{name or 'document'} is binary data, not a document "
+                                      f"we can read (sniffed as {kind})"], name=name,
+                            status="unreadable")
         if kind == "text/html":
             return Document(pages=[Page(None, html_to_text(text), "html")], name=name,
                             media_type="text/html")
@@ -116,11 +125,46 @@ def garbage_score(text: str) -> float:
     return 1.0 - min(1.0, 0.6 * ratio_words / 0.7 + 0.4 * ratio_letters / 0.6)
 
 
+_STREAM = re.compile(rb"/FlateDecode[^>]*>>\s*stream\r?\n|/Fl\b[^>]*>>\s*stream\r?\n")
+
+
+def inflate_bomb(data: bytes, limits: Limits) -> str | None:
+    """Why a PDF's compressed streams would inflate past the limits, or None. PDFium would
+    otherwise inflate and parse them whole: a 600 KB file can take 6 GB and minutes."""
+    total = 0
+    for m in _STREAM.finditer(data):
+        end = data.find(b"endstream", m.end())
+        chunk = data[m.end(): end if end != -1 else len(data)]
+        inflater = zlib.decompressobj()
+        size = 0
+        try:
+            out = inflater.decompress(chunk, limits.max_stream_inflated + 1)
+            size += len(out)
+            while inflater.unconsumed_tail and size <= limits.max_stream_inflated:
+                out = inflater.decompress(inflater.unconsumed_tail,
+                                          limits.max_stream_inflated + 1 - size)
+                size += len(out)
+        except zlib.error:
+            continue  # damaged streams are PDFium's to judge
+        if size > limits.max_stream_inflated:
+            return (f"a compressed stream inflates past {limits.max_stream_inflated // 2**20} MB"
+                    " (a decompression bomb?); not read")
+        total += size
+        if total > limits.max_pdf_inflated:
+            return (f"its streams inflate past {limits.max_pdf_inflated // 2**20} MB in all; "
+                    "not read")
+    return None
+
+
 def _pdf(data: bytes, name: str, limits: Limits) -> Document:
     import pypdfium2 as pdfium
 
     started = time.monotonic()
     doc = Document(name=name, media_type="application/pdf")
+    if (bomb := inflate_bomb(data, limits)) is not None:
+        doc.problems.append(f"{name or 'PDF'}: {bomb}")
+        doc.status = "too_large"
+        return doc
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -160,6 +204,7 @@ def _pdf(data: bytes, name: str, limits: Limits) -> Document:
             doc.pages.append(Page(i + 1, text, "text"))
     if not any(p.text.strip() for p in doc.pages) and doc.status == "ok":
         doc.status = "unreadable"
+        doc.problems.append(f"{name or 'PDF'}: no text could be read from any page")
     return doc
 
 
@@ -177,7 +222,10 @@ def _ocr_pages(pdf: object, indexes: list[int], limits: Limits, doc: Document,
     images: dict[int, bytes] = {}
     for i in indexes:
         page = pdf[i]  # type: ignore[index]
-        bitmap = page.render(scale=limits.ocr_dpi / 72, grayscale=True)
+        width, height = page.get_size()
+        scale = min(limits.ocr_dpi / 72,
+                    (limits.max_ocr_pixels / max(1.0, width * height)) ** 0.5)
+        bitmap = page.render(scale=scale, grayscale=True)
         buf = io.BytesIO()
         bitmap.to_pil().save(buf, format="PNG")
         images[i] = buf.getvalue()

@@ -8,6 +8,7 @@ everything under the output folder. A second run finds and sends nothing new.
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from monitor.replay.sinks import HttpSink, SmtpSink
 from monitor.settings import Secret, Settings
 from monitor.store import Store
 from monitor.subscriptions import add
+from notifications.base import LOOPBACK_ENV
 
 DEMO_NOW = datetime(2025, 4, 30, 14, 0, tzinfo=UTC)
 NEXT_MORNING = DEMO_NOW + timedelta(days=1)
@@ -65,6 +67,7 @@ def _subscribe(store: Store, slack_url: str, webhook_url: str) -> None:
 
 
 def run_demo(output: Path) -> dict[str, Any]:
+    os.environ[LOOPBACK_ENV] = "1"  # the demo's Slack and webhook sinks live on 127.0.0.1
     app = ReplayApp(Dataset.demo(), clock=lambda: DEMO_NOW, keys={DEMO_KEY: 1000})
     slack = HttpSink(save_to=output / "slack")
     webhook = HttpSink(save_to=output / "webhook", secret=WEBHOOK_SECRET)

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -26,6 +29,7 @@ from monitor.store import Store, iso
 
 log = logging.getLogger(__name__)
 
+POOL_THRESHOLD = 24  # documents: below this, starting worker processes costs more than it saves
 JUSTIFICATION_KINDS = {"ja", "lsj", "ssj", "brand_name", "fair_opportunity",
                        "fr_sole_source_notice", "fragment"}
 
@@ -45,53 +49,116 @@ def pending(store: Store) -> list[dict[str, Any]]:
 
 def extract_pending(store: Store, settings: Settings, now: datetime,
                     progress: Any = None) -> ExtractStats:
+    """Extract every pending notice. With more than one worker (``extract_workers``) the
+    documents are read in a local process pool while this process alone writes the
+    database; a notice whose job fails stays pending and is tried again next time."""
     stats = ExtractStats()
     rows = pending(store)
-    for done, notice in enumerate(rows, 1):
+    workers = settings.extract_workers or min(4, os.cpu_count() or 1)
+    jobs = [(notice, make_job(store, settings, notice)) for notice in rows]
+    done = 0
+
+    def finish(notice: dict[str, Any], outcome: list[JobResult] | BaseException) -> None:
+        nonlocal done
+        done += 1
         if progress is not None:
             progress.update("extracting", done, len(rows))
+        if isinstance(outcome, BaseException):
+            stats.errors += 1
+            log.error("extraction failed for %s: %s", notice["id"], outcome)
+            return
         try:
-            stats.documents += extract_notice(store, settings, notice, now)
+            save(store, notice, outcome, now)
         except Exception:  # one notice must not stop the stage; it stays pending
             stats.errors += 1
-            log.exception("extraction failed for %s", notice["id"])
-            continue
+            log.exception("storing the extraction of %s failed", notice["id"])
+            return
         stats.notices += 1
+        stats.documents += len(outcome)
+
+    if workers > 1 and sum(len(job.docs) for _, job in jobs) >= POOL_THRESHOLD:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {pool.submit(run_job, job): notice for notice, job in jobs}
+            for future in as_completed(futures):
+                error = future.exception()
+                finish(futures[future], error if error else future.result())
+    else:
+        for notice, job in jobs:
+            try:
+                outcome: list[JobResult] | BaseException = run_job(job)
+            except Exception as exc:
+                outcome = exc
+            finish(notice, outcome)
     return stats
 
 
-def _documents(store: Store, settings: Settings, notice: dict[str, Any]
-               ) -> list[tuple[str | None, str, extractors.Document]]:
-    docs: list[tuple[str | None, str, extractors.Document]] = []
+@dataclass(frozen=True)
+class DocRef:
+    """One document of a notice: a stored file, or the notice's own description."""
+    attachment_id: str | None
+    name: str
+    path: str | None = None
+    media_type: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything needed to extract one notice, with no database: picklable, so it runs in
+    a process pool here or as a task on a queue (Celery, RQ) elsewhere."""
+    notice_id: str
+    meta: dict[str, Any]
+    docs: tuple[DocRef, ...]
+
+
+JobResult = tuple[str | None, str, dict[str, Any], str]
+
+
+def make_job(store: Store, settings: Settings, notice: dict[str, Any]) -> Job:
+    docs: list[DocRef] = []
     if notice.get("description"):
-        docs.append((None, "description", extractors.Document.from_text(
-            notice["description"], name="description")))
+        docs.append(DocRef(None, "description", text=notice["description"]))
     atts = store.public["attachments"].rows_where(
         "notice_id = ? and state = 'stored'", [notice["id"]], order_by="id")
     for att in atts:
         path = Path(settings.data_dir) / att["path"]
-        if not path.exists():
-            continue
-        name = att["filename"] or path.name
-        if att["media_type"] == "text/html":
-            doc = load_bytes(path.read_bytes(), name if name.endswith(".html") else name + ".html")
+        if path.exists():
+            docs.append(DocRef(att["id"], att["filename"] or path.name, str(path.resolve()),
+                               att["media_type"]))
+    meta = {"title": notice["title"], "type": notice["notice_type"],
+            "department": notice["agency_path"], "response_deadline": notice["response_deadline"]}
+    return Job(notice["id"], meta, tuple(docs))
+
+
+def run_job(job: Job) -> list[JobResult]:
+    """The extraction of one notice: files in, SCHEMA results and document text out."""
+    out: list[JobResult] = []
+    for ref in job.docs:
+        if ref.path is None:
+            doc = extractors.Document.from_text(ref.text or "", name=ref.name)
+        elif ref.media_type == "text/html":
+            name = ref.name if ref.name.endswith(".html") else ref.name + ".html"
+            doc = load_bytes(Path(ref.path).read_bytes(), name)
         else:
-            doc = load_path(path)
-            doc.name = name
-        docs.append((att["id"], name, doc))
-    return docs
+            doc = load_path(Path(ref.path))
+            doc.name = ref.name
+        result = extractors.extract(doc, job.meta, ref.name)
+        out.append((ref.attachment_id, ref.name, result,
+                    doc.text[: justifications.MAX_SEARCH_TEXT]))
+    return out
 
 
 def extract_notice(store: Store, settings: Settings, notice: dict[str, Any],
                    now: datetime) -> int:
-    meta = {"title": notice["title"], "type": notice["notice_type"],
-            "department": notice["agency_path"], "response_deadline": notice["response_deadline"]}
-    results = []
-    texts = []
-    for att_id, name, doc in _documents(store, settings, notice):
-        result = extractors.extract(doc, meta, name)
-        results.append((att_id, name, result))
-        texts.append(doc.text)
+    outcome = run_job(make_job(store, settings, notice))
+    save(store, notice, outcome, now)
+    return len(outcome)
+
+
+def save(store: Store, notice: dict[str, Any], outcome: list[JobResult], now: datetime) -> None:
+    results = [(att_id, name, result) for att_id, name, result, _ in outcome]
+    texts = [text for *_, text in outcome]
     primary = _primary(results)
     cls, reason = _notice_class(notice, results)
     columns = _notice_columns(notice, primary[2] if primary else None, cls, reason, results)
@@ -100,7 +167,6 @@ def extract_notice(store: Store, settings: Settings, notice: dict[str, Any],
             store.public["extractions"].upsert(_row(notice, att_id, name, result, now), pk="id")
         store.public["notices"].update(notice["id"], columns)
         justifications.refresh(store.public, notice, columns, primary, texts, now)
-    return len(results)
 
 
 Result = tuple[str | None, str, dict[str, Any]]

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 logging.getLogger("httpx").setLevel(logging.WARNING)
 logging.getLogger("httpcore").setLevel(logging.WARNING)
 
-USER_AGENT = f"solesource/{__version__} (+https://github.com/solesource/solesource)"
+USER_AGENT = f"solesource/{__version__}"
 SECRET_PARAMS = ("api_key", "token", "X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token")
 RETRY_STATUSES = {500, 502, 503, 504}
 
@@ -37,8 +37,12 @@ def redact_url(url: httpx.URL | str) -> str:
 
 
 def _log_response(response: httpx.Response) -> None:
-    log.info("%s %s -> %s", response.request.method, redact_url(response.request.url),
-             response.status_code)
+    request = response.request
+    if request.method in ("GET", "HEAD"):
+        shown = redact_url(request.url)
+    else:  # a delivery: a Slack or webhook URL is itself the credential
+        shown = f"{request.url.scheme}://{request.url.host}/***"
+    log.info("%s %s -> %s", request.method, shown, response.status_code)
 
 
 def make_client(

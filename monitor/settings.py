@@ -84,6 +84,7 @@ class Settings:
     http_retries: int = 2
     retry_backoff: float = 2.0  # seconds, doubled per attempt
     fr_interval_minutes: int = 30
+    extract_workers: int = 0  # processes reading documents; 0 = one per core, at most 4
     smtp: SmtpSettings = SmtpSettings()
     public_url: str = "http://127.0.0.1:8001"  # where `solesource serve` is reachable
     secret_key: Secret = Secret("")  # signs unsubscribe links; generated if not given
@@ -210,6 +211,12 @@ def _apply_env(s: Settings, env: dict[str, str]) -> Settings:
     s = replace(s, smtp=smtp)
     if (key := _secret_from_env(env, "SOLESOURCE_SECRET_KEY")) is not None:
         s = replace(s, secret_key=key)
+    if env.get("SOLESOURCE_EXTRACT_WORKERS"):
+        try:
+            s = replace(s, extract_workers=int(env["SOLESOURCE_EXTRACT_WORKERS"]))
+        except ValueError:
+            raise ConfigError(f"SOLESOURCE_EXTRACT_WORKERS={env['SOLESOURCE_EXTRACT_WORKERS']!r}"
+                              " is not a whole number") from None
     if env.get("SOLESOURCE_PUBLIC_URL"):
         s = replace(s, public_url=env["SOLESOURCE_PUBLIC_URL"])
     return s

@@ -5,6 +5,7 @@ apprise. Channels are looked up by name; plugins add theirs through the
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import socket
 from dataclasses import dataclass
@@ -68,15 +69,25 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_url(url: str, *, allow_loopback: bool = True, resolve: bool = False) -> None:
-    """https only (plain http only to loopback, for local tests); never a private address."""
+LOOPBACK_ENV = "SOLESOURCE_ALLOW_LOOPBACK"
+
+
+def loopback_allowed() -> bool:
+    """Targets on this machine (127.0.0.1) are for local testing and the demo only."""
+    return os.environ.get(LOOPBACK_ENV) == "1"
+
+
+def check_url(url: str, *, allow_loopback: bool | None = None, resolve: bool = False) -> None:
+    """https only (plain http only to loopback, for local tests); never a private address,
+    and never this machine unless SOLESOURCE_ALLOW_LOOPBACK=1."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.scheme not in ("https", "http") or not host:
         raise ConfigurationError(f"{mask('webhook', url)} is not an http(s) URL")
     if is_loopback(host):
-        if not allow_loopback:
-            raise ConfigurationError("loopback addresses are not allowed here")
+        if not (loopback_allowed() if allow_loopback is None else allow_loopback):
+            raise ConfigurationError(f"{mask('webhook', url)} points at this machine; that is "
+                                     f"allowed only for local testing ({LOOPBACK_ENV}=1)")
         return
     if parts.scheme != "https":
         raise ConfigurationError(f"{mask('webhook', url)}: use https (plain http is allowed "

@@ -26,6 +26,12 @@ KEY = "TEST-KEY-0123456789abcdef"
 
 
 @pytest.fixture(autouse=True)
+def _loopback_targets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Slack-like, webhook and SMTP sinks of the tests live on 127.0.0.1."""
+    monkeypatch.setenv("SOLESOURCE_ALLOW_LOOPBACK", "1")
+
+
+@pytest.fixture(autouse=True)
 def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     real_connect = socket.socket.connect
 

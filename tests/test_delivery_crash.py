@@ -52,7 +52,8 @@ def test_sigkill_while_delivering(demo_app, settings_for, clock, tmp_path, seed)
 
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SAM_", "SOLESOURCE_",
                                                                          "SMTP_"))}
-        env |= {"SOLESOURCE_DATA": str(settings.data_dir), "SMTP_HOST": "127.0.0.1",
+        env |= {"SOLESOURCE_DATA": str(settings.data_dir), "SOLESOURCE_ALLOW_LOOPBACK": "1",
+                "SMTP_HOST": "127.0.0.1",
                 "SMTP_PORT": str(smtp.port), "SMTP_SECURITY": "none",
                 "SOLESOURCE_NOW": clock().isoformat()}
         child: dict[str, subprocess.Popen[bytes]] = {}

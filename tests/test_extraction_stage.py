@@ -4,6 +4,7 @@ evidence, re-read when it changes or when the extractor version goes up."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import extractors
 from monitor import pipeline
@@ -100,3 +101,44 @@ def test_metadata_disagreement_is_kept_visible(demo_app, settings_for, clock):
     row = _notice(settings, "%ImmigrationOS modification")
     assert "SAM.gov says $17,000,000, the document $29,800,000" in row["metadata_disagreements"]
     assert row["award_amount"] == "17000000.00" and row["amount_usd"] == 29_800_000
+
+
+def test_a_process_pool_reads_the_same_as_one_process(demo_app, settings_for, clock,
+                                                      monkeypatch, tmp_path):
+    """Extraction is a job function: run in worker processes, it stores exactly what the
+    single-process run stores."""
+    import monitor.extraction as extraction
+
+    def run(workers, folder):
+        settings = replace(settings_for(BASE), extract_workers=workers, data_dir=folder)
+        pipeline.poll(settings, ["samgov", "federal_register"], clock=clock,
+                      transport=wsgi(demo_app))
+        stats = pipeline.extract(settings, clock=clock)
+        store = Store.open(settings.public_db, settings.private_db)
+        rows = sorted(store.public.execute(
+            "select notice_id, vendor, amount_usd, authority_category, next_deadline from "
+            "justifications").fetchall())
+        store.close()
+        return stats, rows
+
+    monkeypatch.setattr(extraction, "POOL_THRESHOLD", 1)
+    pooled, pooled_rows = run(2, tmp_path / "pooled")
+    single, single_rows = run(1, tmp_path / "single")
+    assert pooled.notices == single.notices == 15 and pooled.errors == 0
+    assert pooled_rows == single_rows and len(pooled_rows) == 13
+
+
+def test_a_job_is_picklable_and_needs_no_database(demo_app, settings_for, clock):
+    import pickle
+
+    from monitor.extraction import make_job, run_job
+
+    settings = settings_for(BASE)
+    _cycle(settings, demo_app, clock)
+    store = Store.open(settings.public_db, settings.private_db)
+    notice = next(store.public["notices"].rows_where("title like ?", ["%ImmigrationOS%"]))
+    job = make_job(store, settings, notice)
+    store.close()
+    out = run_job(pickle.loads(pickle.dumps(job)))
+    pdf = next(r for att, name, r, text in out if name.endswith(".pdf"))
+    assert pdf["vendors"][0]["name"] == "Palantir Technologies Inc."
