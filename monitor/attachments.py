@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import tempfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,25 +153,37 @@ def _sweep_partials(folder: Path, older_than: float = 3600.0) -> None:
 
 
 def fetch_pending(ctx: PollContext, source: str = "samgov") -> None:
-    """Work every notice whose attachments are still pending. One notice's failure is recorded
-    on that notice and the rest go on."""
+    """Work every notice whose attachments are still pending. Listing and downloading run
+    in a few threads (``download_workers``); this thread alone writes the database. One
+    notice's failure is recorded on that notice and the rest go on."""
     _sweep_partials(ctx.settings.files_dir)
     pending = ctx.store.notices_needing_attachments(source)
-    for done, notice in enumerate(pending, 1):
-        ctx.progress.update(f"{source} attachments", done, len(pending))
-        try:
-            if source == "samgov":
-                state = _samgov_notice(ctx, notice)
-            else:
-                state = _linked_text(ctx, notice)
-        except SourceError as exc:
-            log.warning("attachments for %s: %s", notice["id"], exc)
-            ctx.stats.notes.append(f"{notice['id']}: {exc}")
-            continue  # stays pending: retried next run
-        ctx.store.set_notice(notice["id"], attachments_state=state, extraction_state="pending")
+    if not pending:
+        return
+    finished = ctx.store.finished_attachment_ids(source)
+    work = _samgov_notice if source == "samgov" else _linked_text
+    with ThreadPoolExecutor(max_workers=max(1, ctx.settings.download_workers)) as pool:
+        futures = {pool.submit(work, ctx, notice, finished): notice for notice in pending}
+        for done, future in enumerate(as_completed(futures), 1):
+            notice = futures[future]
+            ctx.progress.update(f"{source} attachments", done, len(pending))
+            try:
+                rows, state = future.result()
+            except SourceError as exc:
+                log.warning("attachments for %s: %s", notice["id"], exc)
+                ctx.stats.notes.append(f"{notice['id']}: {exc}")
+                continue  # stays pending: retried next run
+            for row in rows:
+                ctx.store.save_attachment(row)
+            ctx.store.set_notice(notice["id"], attachments_state=state,
+                                 extraction_state="pending")
 
 
-def _samgov_notice(ctx: PollContext, notice: dict[str, Any]) -> str:
+Rows = list[dict[str, Any]]
+
+
+def _samgov_notice(ctx: PollContext, notice: dict[str, Any], finished: set[str]
+                   ) -> tuple[Rows, str]:
     rows = list_resources(ctx, notice["source_id"])
     owner = notice["id"]
     if rows is None:
@@ -180,21 +193,22 @@ def _samgov_notice(ctx: PollContext, notice: dict[str, Any]) -> str:
         if parent:
             rows = list_resources(ctx, parent.split(":", 1)[1]) or []
             owner = parent
-    stored = 0
+    out: Rows = []
     for row in rows:
-        stored += _one_resource(ctx, notice, owner, row)
-    return "done" if rows else "none"
+        record = _one_resource(ctx, notice, owner, row, finished)
+        if record is not None:
+            out.append(record)
+    return out, "done" if rows else "none"
 
 
 def _one_resource(ctx: PollContext, notice: dict[str, Any], owner: str,
-                  row: dict[str, Any]) -> int:
+                  row: dict[str, Any], finished: set[str]) -> dict[str, Any] | None:
     rid = str(row.get("resourceId") or row.get("attachmentId") or "")
     if not rid:
-        return 0
+        return None
     att_id = f"{notice['id']}/{rid}"
-    existing = ctx.store.attachment(att_id)
-    if existing and existing["state"] in ("stored", "private", "link", "deleted", "too_large"):
-        return 0
+    if att_id in finished:
+        return None
     base = {
         "id": att_id, "notice_id": notice["id"], "resource_id": rid,
         "from_notice_id": owner if owner != notice["id"] else None,
@@ -204,8 +218,7 @@ def _one_resource(ctx: PollContext, notice: dict[str, Any], owner: str,
     }
     skip = _skip_reason(row)
     if skip:
-        ctx.store.save_attachment(base | {"state": skip[0], "problem": skip[1]})
-        return 0
+        return base | {"state": skip[0], "problem": skip[1]}
     return _download_into(ctx, base, download_url(ctx, rid))
 
 
@@ -219,26 +232,27 @@ def _skip_reason(row: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def _download_into(ctx: PollContext, base: dict[str, Any], url: str) -> int:
+def _download_into(ctx: PollContext, base: dict[str, Any], url: str) -> dict[str, Any]:
     try:
         got = download(ctx, url, ctx.settings.files_dir, ctx.settings.max_attachment_bytes)
     except TooLarge as exc:
-        ctx.store.save_attachment(base | {"state": "too_large", "problem": str(exc)})
-        return 0
+        return base | {"state": "too_large", "problem": str(exc)}
     rel = got.path.relative_to(ctx.settings.data_dir).as_posix()
-    ctx.store.save_attachment(base | {
+    return base | {
         "filename": base.get("filename") or got.filename, "media_type": got.media_type,
         "size": got.size, "sha256": got.sha256, "path": rel, "state": "stored",
-        "problem": None})
-    return 1
+        "problem": None}
 
 
-def _linked_text(ctx: PollContext, notice: dict[str, Any]) -> str:
+def _linked_text(ctx: PollContext, notice: dict[str, Any], finished: set[str]
+                 ) -> tuple[Rows, str]:
     """Federal Register notices: the full text lives at ``raw_text_url``."""
     urls = json.loads(notice.get("attachment_urls") or "[]")
+    out: Rows = []
     for url in urls:
         base = {"id": f"{notice['id']}/full_text", "notice_id": notice["id"],
                 "resource_id": "full_text", "filename": url.rsplit("/", 1)[-1],
                 "source_url": url, "fetched_at": iso(ctx.clock())}
-        _download_into(ctx, base, url)
-    return "done" if urls else "none"
+        if base["id"] not in finished:
+            out.append(_download_into(ctx, base, url))
+    return out, "done" if urls else "none"

@@ -13,7 +13,7 @@ import json
 import logging
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -25,11 +25,11 @@ from extractors.fields.vendor import name_key
 from extractors.text import load_bytes, load_path
 from monitor import justifications
 from monitor.settings import Settings
-from monitor.store import Store, iso
+from monitor.store import Store, iso, update_row, upsert_row
 
 log = logging.getLogger(__name__)
 
-POOL_THRESHOLD = 24  # documents: below this, starting worker processes costs more than it saves
+POOL_THRESHOLD = 12  # notices with files: fewer, and starting worker processes costs more
 JUSTIFICATION_KINDS = {"ja", "lsj", "ssj", "brand_name", "fair_opportunity",
                        "fr_sole_source_notice", "fragment"}
 
@@ -76,20 +76,30 @@ def extract_pending(store: Store, settings: Settings, now: datetime,
         stats.notices += 1
         stats.documents += len(outcome)
 
-    if workers > 1 and sum(len(job.docs) for _, job in jobs) >= POOL_THRESHOLD:
+    def inline(job: Job) -> list[JobResult] | BaseException:
+        try:
+            return run_job(job)
+        except Exception as exc:
+            return exc
+
+    # Files are read in the pool, ahead of this thread; a notice with only its description is
+    # quicker read here. Results are stored in posting order, so an amendment always finds
+    # the justification it amends.
+    heavy = sum(1 for _, job in jobs if any(d.path for d in job.docs))
+    if workers > 1 and heavy >= POOL_THRESHOLD:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = {pool.submit(run_job, job): notice for notice, job in jobs}
-            for future in as_completed(futures):
-                error = future.exception()
-                finish(futures[future], error if error else future.result())
+            futures = [pool.submit(run_job, job) if any(d.path for d in job.docs) else None
+                       for _, job in jobs]
+            for (notice, job), future in zip(jobs, futures, strict=True):
+                if future is None:
+                    finish(notice, inline(job))
+                else:
+                    error = future.exception()
+                    finish(notice, error if error else future.result())
     else:
         for notice, job in jobs:
-            try:
-                outcome: list[JobResult] | BaseException = run_job(job)
-            except Exception as exc:
-                outcome = exc
-            finish(notice, outcome)
+            finish(notice, inline(job))
     return stats
 
 
@@ -119,9 +129,11 @@ def make_job(store: Store, settings: Settings, notice: dict[str, Any]) -> Job:
     docs: list[DocRef] = []
     if notice.get("description"):
         docs.append(DocRef(None, "description", text=notice["description"]))
-    atts = store.public["attachments"].rows_where(
-        "notice_id = ? and state = 'stored'", [notice["id"]], order_by="id")
-    for att in atts:
+    cursor = store.public.execute("select id, filename, path, media_type from attachments "
+                                  "where notice_id = ? and state = 'stored' order by id",
+                                  [notice["id"]])
+    for att in (dict(zip(("id", "filename", "path", "media_type"), r, strict=True))
+                for r in cursor.fetchall()):
         path = Path(settings.data_dir) / att["path"]
         if path.exists():
             docs.append(DocRef(att["id"], att["filename"] or path.name, str(path.resolve()),
@@ -164,8 +176,8 @@ def save(store: Store, notice: dict[str, Any], outcome: list[JobResult], now: da
     columns = _notice_columns(notice, primary[2] if primary else None, cls, reason, results)
     with store.public.atomic():
         for att_id, name, result in results:
-            store.public["extractions"].upsert(_row(notice, att_id, name, result, now), pk="id")
-        store.public["notices"].update(notice["id"], columns)
+            upsert_row(store.public, "extractions", "id", _row(notice, att_id, name, result, now))
+        update_row(store.public, "notices", "id", notice["id"], columns)
         justifications.refresh(store.public, notice, columns, primary, texts, now)
 
 

@@ -18,7 +18,7 @@ from sqlite_utils import Database
 from extractors.fields.authority import plain_words
 from extractors.fields.kind import doc_kind_words
 from monitor.matching import change_note, snapshot
-from monitor.store import iso
+from monitor.store import iso, upsert_row
 
 KINDS = {"justification": "Justification", "intent_to_sole_source": "Notice of intent"}
 SOURCES = {"samgov": "SAM.gov", "fedreg": "Federal Register"}
@@ -49,7 +49,7 @@ def refresh(db: Database, notice: dict[str, Any], columns: dict[str, Any],
         _record_change(db, notice, before, row, compared_with, now)
     if notice.get("previous_notice_id"):
         _remove(db, notice["previous_notice_id"])
-    db["justifications"].upsert(row, pk="notice_id")
+    upsert_row(db, "justifications", "notice_id", row)
     rowid = db.execute("select rowid from justifications where notice_id = ?",
                        [notice["id"]]).fetchone()[0]
     db.execute("delete from justification_search where rowid = ?", [rowid])
@@ -60,7 +60,8 @@ def refresh(db: Database, notice: dict[str, Any], columns: dict[str, Any],
          row["citations"], "\n\n".join(documents)[:MAX_SEARCH_TEXT]])
     db.execute("delete from evidence where notice_id = ?", [notice["id"]])
     if primary is not None:
-        db["evidence"].insert_all(evidence_rows(notice["id"], primary[1], primary[2]), pk="id")
+        for evidence in evidence_rows(notice["id"], primary[1], primary[2]):
+            upsert_row(db, "evidence", "id", evidence)
 
 
 def evidence_rows(notice_id: str, document: str, result: dict[str, Any]
@@ -155,18 +156,19 @@ def _record_change(db: Database, notice: dict[str, Any], before: dict[str, Any],
     if note is None:
         return
     changed = ", ".join(k for k in new if old.get(k) != new.get(k))
-    db["changes"].upsert({
+    upsert_row(db, "changes", "id", {
         "id": f"{notice['id']}@{notice['version']}<{compared_with}",
         "notice_id": notice["id"], "version": notice["version"],
         "compared_with": compared_with, "changed": changed, "note": note,
         "amount_before": before["amount_usd"], "amount_after": after["amount_usd"],
         "detected_at": iso(now),
-    }, pk="id")
+    })
 
 
 def _row_or_none(db: Database, notice_id: str) -> dict[str, Any] | None:
-    rows = list(db["justifications"].rows_where("notice_id = ?", [notice_id]))
-    return rows[0] if rows else None
+    cursor = db.execute("select * from justifications where notice_id = ?", [notice_id])
+    row = cursor.fetchone()
+    return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
 
 
 def _superseded(db: Database, notice_id: str) -> bool:

@@ -85,6 +85,7 @@ class Settings:
     retry_backoff: float = 2.0  # seconds, doubled per attempt
     fr_interval_minutes: int = 30
     extract_workers: int = 0  # processes reading documents; 0 = one per core, at most 4
+    download_workers: int = 4  # threads listing and downloading attachments (keyless)
     smtp: SmtpSettings = SmtpSettings()
     public_url: str = "http://127.0.0.1:8001"  # where `solesource serve` is reachable
     secret_key: Secret = Secret("")  # signs unsubscribe links; generated if not given

@@ -40,6 +40,33 @@ def open_db(path: Path, migrations: Any) -> Database:
     return db
 
 
+def _sql_value(value: Any) -> Any:
+    return json.dumps(value) if isinstance(value, dict | list | tuple) else value
+
+
+def insert_row(db: Database, table: str, row: dict[str, Any], *, ignore: bool = False) -> None:
+    """A plain INSERT: sqlite-utils' table methods re-read the schema on every call, which
+    is most of the cost of storing 50,000 notices."""
+    cols = list(row)
+    db.execute(f"insert {'or ignore ' if ignore else ''}into [{table}] "
+               f"({', '.join(f'[{c}]' for c in cols)}) values ({', '.join('?' * len(cols))})",
+               [_sql_value(row[c]) for c in cols])
+
+
+def update_row(db: Database, table: str, pk: str, key: Any, values: dict[str, Any]) -> None:
+    if values:
+        db.execute(f"update [{table}] set {', '.join(f'[{c}] = ?' for c in values)} "
+                   f"where [{pk}] = ?", [*map(_sql_value, values.values()), key])
+
+
+def upsert_row(db: Database, table: str, pk: str, row: dict[str, Any]) -> None:
+    cols = list(row)
+    updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in cols if c != pk)
+    db.execute(f"insert into [{table}] ({', '.join(f'[{c}]' for c in cols)}) values "
+               f"({', '.join('?' * len(cols))}) on conflict([{pk}]) do update set {updates}",
+               [_sql_value(row[c]) for c in cols])
+
+
 @dataclass
 class Store:
     public: Database
@@ -67,11 +94,10 @@ class Store:
         with db.atomic():
             if self._raw_seen(raw):
                 return "unchanged"
-            db["raw_records"].insert(
-                {"source": raw.source, "source_id": raw.source_id, "sha256": raw.sha256,
-                 "kind": raw.kind, "payload": raw.text, "fetched_at": iso(now)},
-                ignore=True,
-            )
+            insert_row(db, "raw_records",
+                       {"source": raw.source, "source_id": raw.source_id, "sha256": raw.sha256,
+                        "kind": raw.kind, "payload": raw.text, "fetched_at": iso(now)},
+                       ignore=True)
             existing = self._notice_row(notice.id)
             if existing is None:
                 self._insert_notice(notice, raw, now)
@@ -84,8 +110,9 @@ class Store:
             [raw.source, raw.source_id, raw.sha256]).fetchone())
 
     def _notice_row(self, notice_id: str) -> dict[str, Any] | None:
-        rows = list(self.public["notices"].rows_where("id = ?", [notice_id]))
-        return rows[0] if rows else None
+        cursor = self.public.execute("select * from notices where id = ?", [notice_id])
+        row = cursor.fetchone()
+        return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
 
     def _columns(self, notice: Notice) -> dict[str, Any]:
         d = notice.as_dict()
@@ -113,7 +140,7 @@ class Store:
             "first_seen_at": iso(now), "updated_at": iso(now),
             "fields": canonical_json(material),
         }
-        self.public["notices"].insert(row)
+        insert_row(self.public, "notices", row)
         self._insert_version(notice, 1, content, raw, now, sorted(material))
         self._relink_family(notice.source, notice.family_key)
 
@@ -131,7 +158,7 @@ class Store:
         if notice.description and not row["description"]:
             updates |= {"description": notice.description, "description_state": "fetched"}
         if not changed:
-            self.public["notices"].update(row["id"], updates)
+            update_row(self.public, "notices", "id", row["id"], updates)
             return "unchanged"
         merged = known | incoming
         content = sha256_text(canonical_json(merged))
@@ -144,7 +171,7 @@ class Store:
         }
         if "attachment_ids" in changed:
             updates["attachments_state"] = "pending"
-        self.public["notices"].update(row["id"], updates)
+        update_row(self.public, "notices", "id", row["id"], updates)
         self._insert_version(notice, version, content, raw, now, changed, merged)
         if updates["family_key"] != row["family_key"]:
             self._relink_family(notice.source, row["family_key"])
@@ -155,7 +182,7 @@ class Store:
                         now: datetime, changed: list[str],
                         fields: dict[str, Any] | None = None) -> None:
         fields = fields if fields is not None else notice.material()
-        self.public["notice_versions"].insert({
+        insert_row(self.public, "notice_versions", {
             "notice_id": notice.id, "version": version, "content_sha256": content,
             "raw_sha256": raw.sha256, "seen_at": iso(now), "title": fields.get("title"),
             "notice_type": fields.get("notice_type"), "posted_date": fields.get("posted_date"),
@@ -180,10 +207,11 @@ class Store:
     def save_description(self, notice_id: str, raw: RawRecord, text: str | None,
                          now: datetime) -> None:
         with self.public.atomic():
-            self.public["raw_records"].insert(
-                {"source": raw.source, "source_id": raw.source_id, "sha256": raw.sha256,
-                 "kind": raw.kind, "payload": raw.text, "fetched_at": iso(now)}, ignore=True)
-            self.public["notices"].update(notice_id, {
+            insert_row(self.public, "raw_records",
+                       {"source": raw.source, "source_id": raw.source_id, "sha256": raw.sha256,
+                        "kind": raw.kind, "payload": raw.text, "fetched_at": iso(now)},
+                       ignore=True)
+            update_row(self.public, "notices", "id", notice_id, {
                 "description": text, "description_state": "fetched" if text else "none",
                 "extraction_state": "pending"})
             self.public.execute(
@@ -208,7 +236,7 @@ class Store:
                 for r in self.public.execute(sql, [source]).fetchall()]
 
     def set_notice(self, notice_id: str, **values: Any) -> None:
-        self.public["notices"].update(notice_id, values)
+        update_row(self.public, "notices", "id", notice_id, values)
 
     def notices_needing_attachments(self, source: str) -> list[dict[str, Any]]:
         return list(self.public["notices"].rows_where(
@@ -217,8 +245,14 @@ class Store:
 
     # ---- attachments -----------------------------------------------------------------
 
+    def finished_attachment_ids(self, source: str) -> set[str]:
+        """Attachments that need no more work (stored, or known not to be fetchable)."""
+        return {r[0] for r in self.public.execute(
+            "select id from attachments where id like ? and state in "
+            "('stored', 'private', 'link', 'deleted', 'too_large')", [f"{source}:%"])}
+
     def save_attachment(self, row: dict[str, Any]) -> None:
-        self.public["attachments"].upsert(row, pk="id")
+        upsert_row(self.public, "attachments", "id", row)
 
     def attachment(self, attachment_id: str) -> dict[str, Any] | None:
         rows = list(self.public["attachments"].rows_where("id = ?", [attachment_id]))
