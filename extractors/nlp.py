@@ -3,6 +3,7 @@ names. No model download, ever: everything here ships with spaCy or with this pa
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -37,7 +38,21 @@ def _parse(text: str) -> Any:
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
-    return [(s.start_char, s.end_char) for s in _parse(text).sents]
+    """spaCy's sentences, also split at blank lines: a heading or a form field above a
+    paragraph is not part of its first sentence."""
+    out = []
+    for s in _parse(text).sents:
+        start = s.start_char
+        for m in _BLANK_LINE.finditer(text, s.start_char, s.end_char):
+            if m.start() > start:
+                out.append((start, m.start()))
+            start = m.end()
+        if s.end_char > start:
+            out.append((start, s.end_char))
+    return out
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 
 
 def organizations(text: str) -> list[tuple[int, int, str]]:

@@ -532,18 +532,21 @@ def serve(settings: Settings, database: Path | None, host: str, port: int) -> No
 
 
 @cli.command("replay-server")
-@click.option("--port", default=8765, show_default=True)
+@click.option("--port", default=8765, show_default=True, help="0 picks a free port.")
 @click.option("--data", type=click.Path(path_type=Path, exists=True), default=None,
               help="A folder with samgov.json / fedreg.json (default: the demo data).")
-def replay_server(port: int, data: Path | None) -> None:
+@click.option("--daily-quota", default=1000, show_default=True,
+              help="Requests per day the key DEMO-KEY may make.")
+def replay_server(port: int, data: Path | None, daily_quota: int) -> None:
     """Serve the local replay of SAM.gov / the Federal Register on 127.0.0.1 (for trying
     the tool offline: point SAM_API_BASE, SAM_WEB_BASE and FEDERAL_REGISTER_BASE at it,
     with SAM_API_KEY=DEMO-KEY)."""
     from monitor.replay import Dataset, ReplayApp, ReplayServer
 
     dataset = Dataset.load(data) if data else Dataset.demo()
-    server = ReplayServer(ReplayApp(dataset), port=port)
-    out.print(f"replaying on {server.url} — Ctrl-C to stop")
+    server = ReplayServer(ReplayApp(dataset, keys={"DEMO-KEY": daily_quota}), port=port)
+    out.print(f"replaying on {server.url} — Ctrl-C to stop", soft_wrap=True)
+    out.file.flush()
     try:
         server.httpd.serve_forever()
     except KeyboardInterrupt:

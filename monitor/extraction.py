@@ -13,7 +13,8 @@ import json
 import logging
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -30,6 +31,8 @@ from monitor.store import Store, iso, update_row, upsert_row
 log = logging.getLogger(__name__)
 
 POOL_THRESHOLD = 12  # notices with files: fewer, and starting worker processes costs more
+WINDOW_PER_WORKER = 8  # jobs read ahead per worker process
+JOBS_PER_WORKER = 200  # then the worker is replaced: spaCy's string store only grows
 JUSTIFICATION_KINDS = {"ja", "lsj", "ssj", "brand_name", "fair_opportunity",
                        "fr_sole_source_notice", "fragment"}
 
@@ -41,66 +44,80 @@ class ExtractStats:
     errors: int = 0
 
 
-def pending(store: Store) -> list[dict[str, Any]]:
-    return list(store.public["notices"].rows_where(
-        "extraction_state = 'pending' or extractor_version is null or extractor_version < ?",
-        [extractors.VERSION], order_by="posted_date, id"))
+PENDING = ("extraction_state = 'pending' or extractor_version is null or extractor_version < ?")
 
 
 def extract_pending(store: Store, settings: Settings, now: datetime,
                     progress: Any = None) -> ExtractStats:
     """Extract every pending notice. With more than one worker (``extract_workers``) the
-    documents are read in a local process pool while this process alone writes the
-    database; a notice whose job fails stays pending and is tried again next time."""
+    files are read in a local process pool, a window ahead of this process, which alone
+    writes the database, in posting order (so an amendment finds what it amends). A notice
+    whose job fails stays pending and is tried again next time. Memory stays flat however
+    long the backlog: notices are loaded as they enter the window, and workers are renewed
+    every few hundred jobs."""
     stats = ExtractStats()
-    rows = pending(store)
+    ids = [r[0] for r in store.public.execute(
+        f"select id from notices where {PENDING} order by posted_date, id", [extractors.VERSION])]
+    if not ids:
+        return stats
     workers = settings.extract_workers or min(4, os.cpu_count() or 1)
-    jobs = [(notice, make_job(store, settings, notice)) for notice in rows]
-    done = 0
-
-    def finish(notice: dict[str, Any], outcome: list[JobResult] | BaseException) -> None:
-        nonlocal done
-        done += 1
-        if progress is not None:
-            progress.update("extracting", done, len(rows))
-        if isinstance(outcome, BaseException):
-            stats.errors += 1
-            log.error("extraction failed for %s: %s", notice["id"], outcome)
-            return
-        try:
-            save(store, notice, outcome, now)
-        except Exception:  # one notice must not stop the stage; it stays pending
-            stats.errors += 1
-            log.exception("storing the extraction of %s failed", notice["id"])
-            return
-        stats.notices += 1
-        stats.documents += len(outcome)
-
-    def inline(job: Job) -> list[JobResult] | BaseException:
-        try:
-            return run_job(job)
-        except Exception as exc:
-            return exc
-
-    # Files are read in the pool, ahead of this thread; a notice with only its description is
-    # quicker read here. Results are stored in posting order, so an amendment always finds
-    # the justification it amends.
-    heavy = sum(1 for _, job in jobs if any(d.path for d in job.docs))
-    if workers > 1 and heavy >= POOL_THRESHOLD:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [pool.submit(run_job, job) if any(d.path for d in job.docs) else None
-                       for _, job in jobs]
-            for (notice, job), future in zip(jobs, futures, strict=True):
-                if future is None:
-                    finish(notice, inline(job))
-                else:
-                    error = future.exception()
-                    finish(notice, error if error else future.result())
-    else:
-        for notice, job in jobs:
-            finish(notice, inline(job))
+    with_files = store.public.execute(
+        f"select count(distinct a.notice_id) from attachments a join notices n on n.id = "
+        f"a.notice_id where a.state = 'stored' and ({PENDING.replace('extr', 'n.extr')})",
+        [extractors.VERSION]).fetchone()[0]
+    pool = None
+    if workers > 1 and with_files >= POOL_THRESHOLD:
+        pool = ProcessPoolExecutor(max_workers=workers, max_tasks_per_child=JOBS_PER_WORKER,
+                                   mp_context=multiprocessing.get_context("spawn"))
+    window: deque[tuple[dict[str, Any], Job, Future[list[JobResult]] | None]] = deque()
+    queue = iter(ids)
+    try:
+        for done in range(1, len(ids) + 1):
+            while len(window) < WINDOW_PER_WORKER * workers:
+                notice_id = next(queue, None)
+                if notice_id is None:
+                    break
+                notice = store.notice(notice_id)
+                if notice is None:
+                    continue
+                job = make_job(store, settings, notice)
+                heavy = pool is not None and any(d.path for d in job.docs)
+                window.append((notice, job, pool.submit(run_job, job) if heavy else None))
+            if not window:
+                break
+            notice, job, future = window.popleft()
+            if progress is not None:
+                progress.update("extracting", done, len(ids))
+            outcome: list[JobResult] | BaseException
+            if future is None:
+                try:
+                    outcome = run_job(job)
+                except Exception as exc:
+                    outcome = exc
+            else:
+                error = future.exception()
+                outcome = error if error is not None else future.result()
+            _finish(store, notice, outcome, now, stats)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return stats
+
+
+def _finish(store: Store, notice: dict[str, Any], outcome: list[JobResult] | BaseException,
+            now: datetime, stats: ExtractStats) -> None:
+    if isinstance(outcome, BaseException):
+        stats.errors += 1
+        log.error("extraction failed for %s: %s", notice["id"], outcome)
+        return
+    try:
+        save(store, notice, outcome, now)
+    except Exception:  # one notice must not stop the stage; it stays pending
+        stats.errors += 1
+        log.exception("storing the extraction of %s failed", notice["id"])
+        return
+    stats.notices += 1
+    stats.documents += len(outcome)
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,9 @@ class Store:
             "select 1 from raw_records where source=? and source_id=? and sha256=?",
             [raw.source, raw.source_id, raw.sha256]).fetchone())
 
+    def notice(self, notice_id: str) -> dict[str, Any] | None:
+        return self._notice_row(notice_id)
+
     def _notice_row(self, notice_id: str) -> dict[str, Any] | None:
         cursor = self.public.execute("select * from notices where id = ?", [notice_id])
         row = cursor.fetchone()

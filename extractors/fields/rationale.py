@@ -12,17 +12,33 @@ CUES = [
     (3, re.compile(r"only\s+(?:one\s+)?(?:responsible\s+)?source|no\s+other\s+(?:source|"
                    r"vendor|company|firm|supplies)|sole\s+(?:source|provider|manufacturer)|"
                    r"unusual\s+and\s+compelling|urgen(?:t|cy)|proprietary|exclusive|unique|"
-                   r"only\s+(?:vendor|company|firm|manufacturer|provider)|serious\s+injury|"
+                   r"only\s+(?:vendor|company|firm|manufacturer|provider)|serious\s+(?:injury|"
+                   r"harm)|"
                    r"(?:cannot|could\s+not)\s+(?:be\s+)?(?:met|satisf|provid)", re.I)),
     (1, re.compile(r"because|due\s+to|therefore|justif|rationale|necessary|required|"
                    r"delay|harm|risk|compatib|interoperab|data\s+rights|license", re.I)),
 ]
 HEADING = re.compile(r"rationale|justification|reason|demonstration|nature\s+of|"
                      r"exception\s+to\s+competition", re.I)
+# the section where a J&A argues its case (FAR 6.303-2(b)(5)/(6) and their look-alikes)
+SECTION = re.compile(r"(?:^|\n)[ \t]*(?:\(?\d{1,2}[.)]|[IVX]{1,4}\.|[a-z]\.)?[ \t]*(?:Rationale|"
+                     r"Demonstration\s+that|Unique\s+characteristics|Reason(?:s)?\s+for|"
+                     r"Justification\s+for\s+(?:the\s+)?(?:sole|single|exception|use))", re.I)
+NEXT_SECTION = re.compile(r"\n[ \t]*(?:\(?\d{1,2}[.)]|[IVX]{1,4}\.)[ \t]+[A-Z]")
+FORM = re.compile(r"_{3,}|check\s+(?:one|all)|explain\s+below|\(\s*[xX ]?\s*\)\s*$|"
+                  r"Regulation\s+\d+\.\d+|this\s+(?:sole\s+source\s+)?(?:determination|"
+                  r"justification)\s+(?:has\s+been|is\s+being)\s+prepared", re.I)
+ELSEWHERE = re.compile(r"solicit|synopsi|posted|publiciz|market\s+research|fair\s+and\s+"
+                       r"reasonable|barriers|future\s+competition|contracting\s+officer\s+"
+                       r"(?:certif|determin)", re.I)
 
 
 def extract_rationale(doc: Document) -> dict[str, Any] | None:
     text = doc.text
+    sections = []
+    for m in SECTION.finditer(text):
+        nxt = NEXT_SECTION.search(text, m.end())
+        sections.append((m.end(), nxt.start() if nxt else min(len(text), m.end() + 3000)))
     best: tuple[float, int, int] | None = None
     for start, end in sentences(text):
         sentence = text[start:end]
@@ -33,6 +49,12 @@ def extract_rationale(doc: Document) -> dict[str, Any] | None:
             score += 1
         if re.search(r"FAR\s+\d|U\.\s?S\.\s?C\.|^\s*(?:\d+\.\s*)?Authority", sentence):
             score -= 3
+        if any(lo <= start < hi for lo, hi in sections) and score > 0:
+            score += 4
+        if ELSEWHERE.search(sentence):
+            score -= 2
+        if FORM.search(sentence):
+            score -= 4  # a form's prompt, not the agency's answer
         if score > 0 and (best is None or score > best[0]):
             best = (score, start, end)
     if best is None:

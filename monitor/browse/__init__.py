@@ -25,6 +25,7 @@ NAME = "solesource"
 PRIVATE_TABLES = {"subscribers", "subscriptions", "outbox", "deliveries", "secrets", "quota",
                   "cursors", "runs"}
 SETTINGS = {"sql_time_limit_ms": 3000, "facet_time_limit_ms": 500, "default_page_size": 50,
+            "suggest_facets": False,
             "truncate_cells_html": 300, "max_returned_rows": 2000}
 
 

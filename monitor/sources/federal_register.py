@@ -26,20 +26,33 @@ FIELDS = ("document_number", "title", "type", "abstract", "agencies", "publicati
 DOC_NUMBER_IN_URL = re.compile(r"/documents/\d{4}/\d{2}/\d{2}/([^/]+)")
 
 
+def _text(value: Any) -> str | None:
+    """A field as text; anything but a string or a number (a list, a dict) is not trusted."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float | str):
+        return str(value).strip() or None
+    return None
+
+
 def normalize_document(doc: dict[str, Any]) -> Notice:
-    agencies = [a.get("name") or a.get("raw_name") for a in doc.get("agencies") or []
+    raw_agencies = doc.get("agencies")
+    agencies = [_text(a.get("name")) or _text(a.get("raw_name"))
+                for a in (raw_agencies if isinstance(raw_agencies, list) else [])
                 if isinstance(a, dict)]
-    raw_text = doc.get("raw_text_url")
+    raw_text = _text(doc.get("raw_text_url"))
+    if raw_text and not raw_text.startswith(("https://", "http://")):
+        raw_text = None
     return Notice(
         source="fedreg",
         source_id=str(doc["document_number"]),
-        title=doc.get("title"),
-        notice_type=doc.get("type"),
-        posted_date=doc.get("publication_date"),
-        response_deadline=doc.get("comments_close_on"),
+        title=_text(doc.get("title")),
+        notice_type=_text(doc.get("type")),
+        posted_date=_text(doc.get("publication_date")),
+        response_deadline=_text(doc.get("comments_close_on")),
         agency_path=".".join(a for a in agencies if a) or None,
-        url=doc.get("html_url"),
-        description=doc.get("abstract"),
+        url=_text(doc.get("html_url")),
+        description=_text(doc.get("abstract")),
         attachment_urls=(raw_text,) if raw_text else None,
         attachment_ids=("full_text",) if raw_text else None,
     )

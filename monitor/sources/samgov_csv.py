@@ -35,18 +35,29 @@ INTENT_WORDS = re.compile(
     re.I)
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r(?!$)|\n)")
+
+
 def decoded_lines(chunks: Iterable[bytes], encoding: str = "cp1252") -> Iterator[str]:
-    """Bytes → text lines (keeping line ends, which csv needs for quoted newlines)."""
+    """Bytes → text lines, keeping line ends, which csv needs for quoted newlines. Only
+    CR/LF end a line: ``str.splitlines`` would also break at form feeds and vertical tabs,
+    which descriptions pasted from PDFs contain, and cut a record in two."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
     carry = ""
     for chunk in chunks:
         carry += decoder.decode(chunk)
-        lines = carry.splitlines(keepends=True)
-        carry = lines.pop() if lines and not lines[-1].endswith(("\n", "\r")) else ""
-        yield from lines
+        end = 0
+        for m in _LINE.finditer(carry):
+            yield m.group(0)
+            end = m.end()
+        carry = carry[end:]
     carry += decoder.decode(b"", final=True)
-    if carry:
-        yield carry
+    end = 0
+    for m in re.finditer(r"[^\r\n]*(?:\r\n|\r|\n)", carry):
+        yield m.group(0)
+        end = m.end()
+    if carry[end:]:
+        yield carry[end:]
 
 
 def is_candidate(row: dict[str, str]) -> bool:
