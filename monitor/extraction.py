@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 POOL_THRESHOLD = 12  # notices with files: fewer, and starting worker processes costs more
 WINDOW_PER_WORKER = 8  # jobs read ahead per worker process
-JOBS_PER_WORKER = 200  # then the worker is replaced: spaCy's string store only grows
+JOBS_PER_WORKER = 300  # then the pool is replaced: spaCy's string store only grows
 JUSTIFICATION_KINDS = {"ja", "lsj", "ssj", "brand_name", "fair_opportunity",
                        "fr_sole_source_notice", "fragment"}
 
@@ -65,10 +65,23 @@ def extract_pending(store: Store, settings: Settings, now: datetime,
         f"select count(distinct a.notice_id) from attachments a join notices n on n.id = "
         f"a.notice_id where a.state = 'stored' and ({PENDING.replace('extr', 'n.extr')})",
         [extractors.VERSION]).fetchone()[0]
-    pool = None
-    if workers > 1 and with_files >= POOL_THRESHOLD:
-        pool = ProcessPoolExecutor(max_workers=workers, max_tasks_per_child=JOBS_PER_WORKER,
-                                   mp_context=multiprocessing.get_context("spawn"))
+    use_pool = workers > 1 and with_files >= POOL_THRESHOLD
+    pool: ProcessPoolExecutor | None = None
+    submitted = 0
+
+    def submit(job: Job) -> Future[list[JobResult]]:
+        # A fresh pool every few hundred jobs per worker: spaCy's string store only grows.
+        # (max_tasks_per_child would do this, but hangs on Python 3.11.)
+        nonlocal pool, submitted
+        if pool is None or submitted >= JOBS_PER_WORKER * workers:
+            if pool is not None:
+                pool.shutdown(wait=False)  # its running jobs still finish
+            pool = ProcessPoolExecutor(max_workers=workers,
+                                       mp_context=multiprocessing.get_context("spawn"))
+            submitted = 0
+        submitted += 1
+        return pool.submit(run_job, job)
+
     window: deque[tuple[dict[str, Any], Job, Future[list[JobResult]] | None]] = deque()
     queue = iter(ids)
     try:
@@ -81,8 +94,8 @@ def extract_pending(store: Store, settings: Settings, now: datetime,
                 if notice is None:
                     continue
                 job = make_job(store, settings, notice)
-                heavy = pool is not None and any(d.path for d in job.docs)
-                window.append((notice, job, pool.submit(run_job, job) if heavy else None))
+                heavy = use_pool and any(d.path for d in job.docs)
+                window.append((notice, job, submit(job) if heavy else None))
             if not window:
                 break
             notice, job, future = window.popleft()

@@ -296,3 +296,43 @@ def test_unsubscribe_link_asks_then_unsubscribes_once(tmp_path: Path, demo: Path
     assert again.status_code == 200 and state(sub_id) == "unsubscribed"
     assert get(ds, "/-/unsubscribe?s=1&t=<script>").status_code == 400
     assert "@" not in page.text + done.text  # no addresses on the pages
+
+
+def test_a_reader_holding_the_database_does_not_block_the_poller(demo_app, settings_for, clock):
+    """WAL: Datasette (and anyone with an open read transaction) reads a consistent snapshot
+    while the pipeline writes; nothing waits on anything."""
+    import threading
+    from datetime import date
+
+    from monitor.replay import Dataset
+
+    settings = settings_for("http://replay.test")
+    pipeline.cycle(settings, ["samgov"], clock=clock, transport=wsgi(demo_app))
+    reader = sqlite3.connect(settings.public_db, timeout=0.1)
+    reader.execute("begin")
+    before = reader.execute("select count(*) from notices").fetchone()[0]
+    ds = make_datasette(settings.public_db, settings.data_dir)
+    stop, statuses = threading.Event(), []
+
+    def browse() -> None:
+        async def loop() -> None:
+            while not stop.is_set():
+                r = await ds.client.get("/solesource/justifications.json?_search=Army")
+                statuses.append(r.status_code)
+        asyncio.run(loop())
+
+    thread = threading.Thread(target=browse)
+    thread.start()
+    try:
+        demo_app.data.notices.extend(Dataset.synthetic(40, date(2025, 4, 1), 29,
+                                                       attachments=True).notices)
+        results = pipeline.cycle(settings, ["samgov"], clock=clock, transport=wsgi(demo_app))
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    assert [r.status for r in results] == ["ok"]
+    assert reader.execute("select count(*) from notices").fetchone()[0] == before  # snapshot
+    reader.execute("commit")
+    assert reader.execute("select count(*) from notices").fetchone()[0] == before + 40
+    reader.close()
+    assert statuses and set(statuses) == {200}

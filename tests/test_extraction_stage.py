@@ -122,6 +122,7 @@ def test_a_process_pool_reads_the_same_as_one_process(demo_app, settings_for, cl
         return stats, rows
 
     monkeypatch.setattr(extraction, "POOL_THRESHOLD", 1)
+    monkeypatch.setattr(extraction, "JOBS_PER_WORKER", 2)  # pools renewed along the way
     pooled, pooled_rows = run(2, tmp_path / "pooled")
     single, single_rows = run(1, tmp_path / "single")
     assert pooled.notices == single.notices == 15 and pooled.errors == 0
