@@ -230,3 +230,10 @@ def m003_browse(db: Database) -> None:
         from justifications where agency is not null
         group by agency order by justifications desc, total_usd desc""")
     db.execute("update notices set extractor_version = null")
+
+
+@public()
+def m004_amendment_index(db: Database) -> None:
+    """Finding the notice that amends another is done for every notice extracted; without
+    an index that is a scan of every notice each time (quadratic over a year's backlog)."""
+    db["notices"].create_index(["previous_notice_id"])
