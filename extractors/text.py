@@ -137,13 +137,13 @@ def inflate_bomb(data: bytes, limits: Limits) -> str | None:
         chunk = data[m.end(): end if end != -1 else len(data)]
         inflater = zlib.decompressobj()
         size = 0
+        step = 1 << 20  # inflate a megabyte at a time and throw it away: memory stays flat
         try:
-            out = inflater.decompress(chunk, limits.max_stream_inflated + 1)
-            size += len(out)
-            while inflater.unconsumed_tail and size <= limits.max_stream_inflated:
-                out = inflater.decompress(inflater.unconsumed_tail,
-                                          limits.max_stream_inflated + 1 - size)
-                size += len(out)
+            piece = inflater.decompress(chunk, step)
+            size += len(piece)
+            while (piece and not inflater.eof and size <= limits.max_stream_inflated):
+                piece = inflater.decompress(inflater.unconsumed_tail, step)
+                size += len(piece)
         except zlib.error:
             continue  # damaged streams are PDFium's to judge
         if size > limits.max_stream_inflated:
