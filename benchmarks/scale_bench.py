@@ -36,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.extract_bench import pdfium_text  # noqa: E402
 from monitor import pipeline  # noqa: E402
 from monitor.matching import Filters  # noqa: E402
 from monitor.replay import Dataset, ReplayServer  # noqa: E402
@@ -107,20 +108,10 @@ def dataset(notices: int, attachments: int, scan_share: float, corpus: Path) -> 
 
 
 def raw_pdfium_seconds(files: list[Path]) -> float:
-    import pypdfium2 as pdfium
-
     started = time.perf_counter()
     for path in files:
-        if path.suffix != ".pdf":
-            continue
-        pdf = pdfium.PdfDocument(str(path))
-        for i in range(len(pdf)):
-            page = pdf[i]
-            tp = page.get_textpage()
-            tp.get_text_range()
-            tp.close()
-            page.close()
-        pdf.close()
+        if path.suffix == ".pdf":
+            pdfium_text(path)
     return time.perf_counter() - started
 
 

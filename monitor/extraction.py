@@ -44,7 +44,10 @@ class ExtractStats:
     errors: int = 0
 
 
-PENDING = ("extraction_state = 'pending' or extractor_version is null or extractor_version < ?")
+def _pending(alias: str = "") -> str:
+    """Notices not yet read by the current extractor version (bind extractors.VERSION)."""
+    return (f"{alias}extraction_state = 'pending' or {alias}extractor_version is null "
+            f"or {alias}extractor_version < ?")
 
 
 def extract_pending(store: Store, settings: Settings, now: datetime,
@@ -57,13 +60,14 @@ def extract_pending(store: Store, settings: Settings, now: datetime,
     every few hundred jobs."""
     stats = ExtractStats()
     ids = [r[0] for r in store.public.execute(
-        f"select id from notices where {PENDING} order by posted_date, id", [extractors.VERSION])]
+        f"select id from notices where {_pending()} order by posted_date, id",
+        [extractors.VERSION])]
     if not ids:
         return stats
     workers = settings.extract_workers or min(4, os.cpu_count() or 1)
     with_files = store.public.execute(
         f"select count(distinct a.notice_id) from attachments a join notices n on n.id = "
-        f"a.notice_id where a.state = 'stored' and ({PENDING.replace('extr', 'n.extr')})",
+        f"a.notice_id where a.state = 'stored' and ({_pending('n.')})",
         [extractors.VERSION]).fetchone()[0]
     use_pool = workers > 1 and with_files >= POOL_THRESHOLD
     pool: ProcessPoolExecutor | None = None

@@ -68,32 +68,30 @@ CUES = [
                      r"(?:\s+(?:under|through|via|on|against)\s+(?:the\s+|a\s+|an\s+)?[\w-]+"
                      r"(?:\s+[\w-]+)?)?\s*(?<!up )(?:to|with|from)\s+", re.I)),
 ]
+# what follows a vendor's name: "X is the only source", "X's proprietary", "X has the rights"
+ROLE = (r"(?:only|sole|single|original|incumbent|current|exclusive|manufacturer|OEM|performing|"
+        r"authorized)")
+PROPRIETARY = r"(?:proprietary|patented|copyrighted)\b"
+HOLDS = (r"(?:currently\s+|alone\s+|uniquely\s+)?(?:has|have|possesses|holds|owns|acquired)\s+"
+         r"(?:the\s+)?(?:necessary|required|unique|only|exclusive|proprietary|sole|specialized|"
+         r"technical|established|rights|data\s+rights)")
 AFTER_CUES = [
     (2.5, re.compile(r"^\s*(?:,[^,]{0,60},\s*)?(?:\(.{0,40}\)\s*)?(?:is|are|was|remains|was\s+"
-                     r"(?:found|determined)\s+to\s+be|as)\s+(?:currently\s+|now\s+|still\s+)?(?:the\s+)?(?:only|"
-                     r"sole|single|original|incumbent|current|exclusive|manufacturer|OEM|"
-                     r"performing|authorized)", re.I)),
+                     r"(?:found|determined)\s+to\s+be|as)\s+(?:currently\s+|now\s+|still\s+)?"
+                     rf"(?:the\s+)?{ROLE}", re.I)),
     (2.0, re.compile(r"^\s*\((?:the\s+)?(?:OEM|original\s+equipment\s+manufacturer|incumbent|"
                      r"contractor|vendor)\)", re.I)),
-    (2.5, re.compile(r"^(?:['’]s)?\s+(?:proprietary|patented|copyrighted)\b", re.I)),
+    (2.5, re.compile(rf"^(?:['’]s)?\s+{PROPRIETARY}", re.I)),
     (2.0, re.compile(r"^\s*,\s*(?:the\s+)?(?:authorized|sole|only|original|exclusive)\s+"
                      r"(?:manufacturer|source|provider|developer|owner|licensor|publisher|OEM)",
                      re.I)),
-    (2.0, re.compile(r"^\s+(?:currently\s+|alone\s+|uniquely\s+)?(?:has|have|possesses|holds|owns|"
-                     r"acquired)"
-                     r"\s+(?:the\s+)?(?:necessary|required|unique|only|exclusive|proprietary|sole|"
-                     r"specialized|technical|established|rights|data\s+rights)", re.I)),
+    (2.0, re.compile(rf"^\s+{HOLDS}", re.I)),
     (2.0, re.compile(rf"^,?\s*(?:{STREET}|P\.?\s?O\.?\s+Box\s+\d)")),
 ]
-AFTER_TRIGGER = re.compile(r"\b(?:is|are|was|remains|be)\s+(?:currently\s+|now\s+|still\s+)?"
-                           r"(?:the\s+)?"
-                           r"(?:only|sole|single|original|incumbent|current|exclusive|manufacturer|OEM|"
-                           r"performing|authorized)\b|\((?:the\s+)?(?:OEM|original\s+equipment|"
-                           r"incumbent|contractor|vendor)|['’]s\s+(?:proprietary|patented|"
-                           rf"copyrighted)\b|(?<=[a-z,])\s*{STREET}|\b(?:currently\s+|alone\s+|"
-                           r"uniquely\s+)?(?:has|have|possesses|holds|owns|acquired)\s+(?:the\s+)?(?:"
-                           r"necessary|required|unique|only|exclusive|proprietary|sole|specialized|"
-                           r"technical|established|rights|data\s+rights)", re.I)
+AFTER_TRIGGER = re.compile(rf"\b(?:is|are|was|remains|be)\s+(?:currently\s+|now\s+|still\s+)?"
+                           rf"(?:the\s+)?{ROLE}\b|\((?:the\s+)?(?:OEM|original\s+equipment|"
+                           rf"incumbent|contractor|vendor)|['’]s\s+{PROPRIETARY}|"
+                           rf"(?<=[a-z,])\s*{STREET}|\b{HOLDS}", re.I)
 DISTRACT = re.compile(r"protest|protester|competitor|trademark|\bFOB\b|mail\s+to|"
                       r"deliver(?:ed|y)\s+to|ship(?:ped)?\s+to|\bAttn\b|Commander|responded|respondent|capability\s+"
                       r"statement|interested\s+(?:part|source|vendor)|other\s+(?:source|vendor|"
