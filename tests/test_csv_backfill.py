@@ -12,14 +12,14 @@ from monitor import pipeline
 from monitor.replay.samgov import CSV_COLUMNS
 from monitor.sources.samgov_csv import decoded_lines
 from monitor.store import Store
-from tests.conftest import SAMPLES, wsgi
+from tests.conftest import shared_sample, wsgi
 
 BASE = "http://replay.test"
 
 
 def test_header_matches_the_recorded_extract():
-    recorded = next(csv.reader(io.StringIO((SAMPLES / "samgov_contract_opportunities_csv_header"
-                                            ".csv").read_text(encoding="cp1252"))))
+    header = shared_sample("samgov_contract_opportunities_csv_header.csv")
+    recorded = next(csv.reader(io.StringIO(header.read_text(encoding="cp1252"))))
     assert recorded == CSV_COLUMNS
 
 

@@ -4,7 +4,6 @@ score it with the corpus's own scorers. Floors start where we honestly are and o
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import SHARED, missing
 
 CORPUS = SHARED / "corpus"
 DOC_FLOORS = {"vendor": 0.94, "amount": 0.95, "authority": 0.95, "citations": 0.84,
@@ -23,8 +22,13 @@ SCAN_FLOORS = {"vendor": 0.75, "amount": 0.9, "authority": 0.95, "key_dates": 0.
 NOTICE_FLOORS = {"sole_source": 0.97, "intent": 0.95, "justification": 0.95, "vendor": 0.92,
                  "response_due": 0.9}
 
-pytestmark = pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus is not beside "
-                                "the project (clone it there to run the quality floors)")
+
+
+@pytest.fixture(autouse=True)
+def _corpus_beside_the_project() -> None:
+    if not CORPUS.exists():
+        missing(f"{CORPUS} is missing: clone the shared folder beside the project to run the "
+                "quality floors")
 
 
 def _extract(folders: list[Path], out: Path) -> None:
@@ -65,9 +69,7 @@ def test_documents_text_pdf_docx(tmp_path: Path) -> None:
 
 def test_scanned_documents(tmp_path: Path) -> None:
     if not shutil.which("tesseract"):
-        if os.environ.get("CI") == "true":
-            pytest.fail("tesseract is not installed; .ci/run must apt-get install tesseract-ocr")
-        pytest.skip("tesseract is not installed (apt-get install tesseract-ocr) — scans need OCR")
+        missing("tesseract is not installed (apt-get install tesseract-ocr) — scans need OCR")
     folders = sorted(p for p in (CORPUS / "docs").iterdir() if p.name.endswith(".scan"))
     pred = tmp_path / "pred.jsonl"
     _extract(folders, pred)

@@ -9,7 +9,7 @@ from dataclasses import replace
 import extractors
 from monitor import pipeline
 from monitor.store import Store
-from tests.conftest import wsgi
+from tests.conftest import missing, wsgi
 
 BASE = "http://replay.test"
 
@@ -64,14 +64,8 @@ def test_redacted_scanned_and_intent_notices(demo_app, settings_for, clock):
 def test_scanned_justification_goes_through_ocr(demo_app, settings_for, clock):
     import shutil
 
-    import pytest
-
     if not shutil.which("tesseract"):
-        import os
-
-        if os.environ.get("CI") == "true":
-            pytest.fail("tesseract is not installed; .ci/run must install tesseract-ocr")
-        pytest.skip("tesseract is not installed (apt-get install tesseract-ocr)")
+        missing("tesseract is not installed (apt-get install tesseract-ocr)")
     settings = settings_for(BASE)
     _cycle(settings, demo_app, clock)
     state = _notice(settings, "JOFOC - Armored%")

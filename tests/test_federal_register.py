@@ -10,7 +10,7 @@ from monitor import pipeline
 from monitor.replay import Dataset, ReplayApp
 from monitor.sources.federal_register import normalize_document
 from monitor.store import Store
-from tests.conftest import KEY, SAMPLES, wsgi
+from tests.conftest import KEY, shared_sample, wsgi
 
 BASE = "http://replay.test"
 
@@ -89,6 +89,6 @@ def test_user_feed_is_polled(demo_app, settings_for, clock):
 def test_recorded_search_response_normalizes():
     import json
 
-    body = json.loads((SAMPLES / "fr_documents_search_uscis_2026-09_trimmed.json").read_text())
+    body = json.loads(shared_sample("fr_documents_search_uscis_2026-09_trimmed.json").read_text())
     notices = [normalize_document(d) for d in body["results"]]
     assert notices[0].id == "fedreg:2026-18736" and notices[0].posted_date == "2026-09-14"

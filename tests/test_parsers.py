@@ -13,7 +13,7 @@ from extractors.html import html_to_text
 from monitor.http import parse_retry_at, redact_url
 from monitor.models import normalize_amount, normalize_piid
 from monitor.sources.samgov import normalize_record
-from tests.conftest import SAMPLES
+from tests.conftest import shared_sample
 
 NOW = datetime(2026, 5, 22, 15, tzinfo=UTC)
 
@@ -22,7 +22,7 @@ def test_every_recorded_v2_record_normalizes():
     for name in ("samgov_v2_search_2026-02-02_limit10.json", "samgov_v2_search_2023-12-14.json",
                  "samgov_v2_search_noticeid_2024-01.json",
                  "samgov_v2_search_DOC_EXAMPLE_award_notice.json"):
-        body = json.loads((SAMPLES / name).read_text())
+        body = json.loads(shared_sample(name).read_text())
         for rec in body["opportunitiesData"]:
             n = normalize_record(rec)
             assert n.id == f"samgov:{rec['noticeId']}"
@@ -30,10 +30,10 @@ def test_every_recorded_v2_record_normalizes():
 
 
 def test_award_notice_fields_and_resource_links():
-    body = json.loads((SAMPLES / "samgov_v2_search_DOC_EXAMPLE_award_notice.json").read_text())
+    body = json.loads(shared_sample("samgov_v2_search_DOC_EXAMPLE_award_notice.json").read_text())
     n = normalize_record(body["opportunitiesData"][0])
     assert n.award_amount is None or "." in n.award_amount
-    recorded = json.loads((SAMPLES / "samgov_v2_search_2023-12-14.json").read_text())
+    recorded = json.loads(shared_sample("samgov_v2_search_2023-12-14.json").read_text())
     with_links = [normalize_record(r) for r in recorded["opportunitiesData"]
                   if r.get("resourceLinks")]
     for n in with_links:  # '?api_key=null&token=' suffixes do not leak into ids
