@@ -78,9 +78,12 @@ def filename_from(headers: httpx.Headers) -> str | None:
 
 
 def download(ctx: PollContext, url: str, dest: Path, max_bytes: int) -> Download:
-    """Fetch ``url`` following at most five http(s) redirects, streaming with a size cap."""
-    current = httpx.URL(url)
-    for _ in range(MAX_REDIRECTS + 1):
+    """Fetch ``url`` following at most five http(s) redirects, streaming with a size cap.
+    A signed URL refused with 403 (it expired between the redirect and the request) is
+    signed afresh once by asking ``url`` again."""
+    start = current = httpx.URL(url)
+    resigned = False
+    for _ in range(MAX_REDIRECTS + 2):
         if current.scheme not in ("http", "https"):
             raise SourceError(f"refusing to follow a redirect to a {current.scheme}: URL")
         try:
@@ -94,6 +97,11 @@ def download(ctx: PollContext, url: str, dest: Path, max_bytes: int) -> Download
                 if response.status_code >= 500:
                     raise Unavailable(f"{http.redact_url(current)} answered "
                                       f"{response.status_code}")
+                if response.status_code == 403 and current != start and not resigned:
+                    log.info("%s refused (403): asking for a fresh signed URL",
+                             http.redact_url(current))
+                    resigned, current = True, start
+                    continue
                 if response.status_code != 200:
                     raise SourceError(f"{http.redact_url(current)} answered "
                                       f"{response.status_code}")

@@ -4,12 +4,14 @@
 
 For each seed, against the local fakes on 127.0.0.1: the replay of SAM.gov and the Federal
 Register answers some requests with 5xx storms, 429 (with and without nextAccessTime),
-truncated bodies, HTML challenge pages and slow answers; the Slack-like and webhook sinks and
-the SMTP server have outages; and the real `solesource run --once` is SIGKILLed at random
-points (on a request to the fakes or right after a sink accepted a message — the worst
-moment). Then clean runs, a simulated day apart, until the work is done. After each seed:
-every notice is stored once, every match is delivered, none twice (a repeat is allowed only
-with the same Message-ID / Idempotency-Key), nothing is left pending, the database is intact.
+truncated bodies, HTML challenge pages, slow answers, hangs and signed download URLs that
+have expired by the time they are fetched (S3's 403 "Request has expired"); the Slack-like
+and webhook sinks and the SMTP server have outages; and the real `solesource run --once` is
+SIGKILLed at random points (on a request to the fakes or right after a sink accepted a
+message — the worst moment). Then clean runs, a simulated day apart, until the work is done.
+After each seed: every notice is stored once, every match is delivered, none twice (a repeat
+is allowed only with the same Message-ID / Idempotency-Key), nothing is left pending, the
+database is intact.
 
 Prints the tallies and exits non-zero if any invariant failed.
 """
@@ -43,6 +45,8 @@ from monitor.subscriptions import add  # noqa: E402
 KEY = "CAMPAIGN-KEY-0123456789"
 SECRET = "campaign-webhook-secret"
 START = datetime(2025, 4, 30, 14, 0, tzinfo=UTC)
+EXPIRED = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+           "<Message>Request has expired</Message></Error>")  # what S3 answers a stale URL
 ROUTES = ["search", "noticedesc", "resources", "download", "fr_documents", "fr_text"]
 
 
@@ -69,11 +73,15 @@ def _faults(rng: random.Random) -> list[tuple[str, Fault, str]]:
         ("truncated body", lambda: Fault(truncate_after=rng.randint(10, 200))),
         ("HTML challenge", lambda: Fault(html_challenge=True)),
         ("slow", lambda: Fault(delay=0.2)),
+        ("hang", lambda: Fault(hang=True)),  # the client's timeout must end it
+        ("expired signed URL", lambda: Fault(status=403, body=EXPIRED,
+                                             headers={"Content-Type": "application/xml"})),
     ]
     out = []
     for _ in range(rng.randint(3, 8)):
         name, make = rng.choice(choices)
-        out.append((rng.choice(ROUTES), make(), name))
+        route = "s3" if name == "expired signed URL" else rng.choice(ROUTES)
+        out.append((route, make(), name))
     return out
 
 

@@ -100,6 +100,19 @@ def test_expired_signed_url_is_retried_on_the_next_run(demo_app, settings_for, c
     assert _atts(settings)["VA_Brand_Name_DaTscan.pdf"]["state"] == "stored"
 
 
+def test_signed_url_that_expired_in_flight_is_signed_again(demo_app, settings_for, clock):
+    expired = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+               "<Message>Request has expired</Message></Error>")
+    demo_app.script("s3", Fault(status=403, body=expired,
+                                headers={"Content-Type": "application/xml"}))
+    settings = settings_for(BASE)
+    result = _poll(settings, demo_app, clock)
+    assert result.status == "ok" and "403" not in (result.error or "")
+    assert _atts(settings)["VA_Brand_Name_DaTscan.pdf"]["state"] == "stored"
+    stored = sum(a["state"] == "stored" for a in _atts(settings).values())
+    assert demo_app.count("download") == demo_app.count("s3") == stored + 1  # one re-signed
+
+
 def test_redirect_to_a_file_url_is_refused(demo_app, settings_for, clock):
     demo_app.script("download", Fault(status=303, body=b"", headers={"Location": "file:///etc/passwd"}))
     settings = settings_for(BASE)
