@@ -18,7 +18,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import extractors
 from extractors.fields.agency import normalize as normalize_agency
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 POOL_THRESHOLD = 12  # notices with files: fewer, and starting worker processes costs more
 WINDOW_PER_WORKER = 8  # jobs read ahead per worker process
 JOBS_PER_WORKER = 300  # then the pool is replaced: spaCy's string store only grows
+QUEUE_WINDOW = 64  # jobs in flight on a task queue (its workers are counted elsewhere)
 JUSTIFICATION_KINDS = {"ja", "lsj", "ssj", "brand_name", "fair_opportunity",
                        "fr_sole_source_notice", "fragment"}
 
@@ -57,7 +58,8 @@ def extract_pending(store: Store, settings: Settings, now: datetime,
     writes the database, in posting order (so an amendment finds what it amends). A notice
     whose job fails stays pending and is tried again next time. Memory stays flat however
     long the backlog: notices are loaded as they enter the window, and workers are renewed
-    every few hundred jobs."""
+    every few hundred jobs. With ``extract_queue`` set, the same jobs go to an RQ queue
+    instead, for ``rq worker`` processes on other machines (``monitor/task_queue.py``)."""
     stats = ExtractStats()
     ids = [r[0] for r in store.public.execute(
         f"select id from notices where {_pending()} order by posted_date, id",
@@ -65,32 +67,26 @@ def extract_pending(store: Store, settings: Settings, now: datetime,
     if not ids:
         return stats
     workers = settings.extract_workers or min(4, os.cpu_count() or 1)
-    with_files = store.public.execute(
-        f"select count(distinct a.notice_id) from attachments a join notices n on n.id = "
-        f"a.notice_id where a.state = 'stored' and ({_pending('n.')})",
-        [extractors.VERSION]).fetchone()[0]
-    use_pool = workers > 1 and with_files >= POOL_THRESHOLD
-    pool: ProcessPoolExecutor | None = None
-    submitted = 0
+    runner: Runner | None
+    window_size = WINDOW_PER_WORKER * workers
+    if settings.extract_queue:  # workers elsewhere, on a task queue
+        from monitor.task_queue import QueueRunner
 
-    def submit(job: Job) -> Future[list[JobResult]]:
-        # A fresh pool every few hundred jobs per worker: spaCy's string store only grows.
-        # (max_tasks_per_child would do this, but hangs on Python 3.11.)
-        nonlocal pool, submitted
-        if pool is None or submitted >= JOBS_PER_WORKER * workers:
-            if pool is not None:
-                pool.shutdown(wait=False)  # its running jobs still finish
-            pool = ProcessPoolExecutor(max_workers=workers,
-                                       mp_context=multiprocessing.get_context("spawn"))
-            submitted = 0
-        submitted += 1
-        return pool.submit(run_job, job)
+        runner = QueueRunner(settings.extract_queue.reveal(), settings.extract_queue_timeout)
+        window_size = QUEUE_WINDOW
+    else:
+        with_files = store.public.execute(
+            f"select count(distinct a.notice_id) from attachments a join notices n on "
+            f"n.id = a.notice_id where a.state = 'stored' and ({_pending('n.')})",
+            [extractors.VERSION]).fetchone()[0]
+        use_pool = workers > 1 and with_files >= POOL_THRESHOLD
+        runner = LocalPool(workers) if use_pool else None
 
-    window: deque[tuple[dict[str, Any], Job, Future[list[JobResult]] | None]] = deque()
+    window: deque[tuple[dict[str, Any], Job, Pending | None]] = deque()
     queue = iter(ids)
     try:
         for done in range(1, len(ids) + 1):
-            while len(window) < WINDOW_PER_WORKER * workers:
+            while len(window) < window_size:
                 notice_id = next(queue, None)
                 if notice_id is None:
                     break
@@ -98,27 +94,68 @@ def extract_pending(store: Store, settings: Settings, now: datetime,
                 if notice is None:
                     continue
                 job = make_job(store, settings, notice)
-                heavy = use_pool and any(d.path for d in job.docs)
-                window.append((notice, job, submit(job) if heavy else None))
+                heavy = runner is not None and any(d.path for d in job.docs)
+                window.append((notice, job, runner.submit(job) if heavy else None))
             if not window:
                 break
-            notice, job, future = window.popleft()
+            notice, job, pending = window.popleft()
             if progress is not None:
                 progress.update("extracting", done, len(ids))
             outcome: list[JobResult] | BaseException
-            if future is None:
+            if pending is None:
                 try:
                     outcome = run_job(job)
                 except Exception as exc:
                     outcome = exc
             else:
-                error = future.exception()
-                outcome = error if error is not None else future.result()
+                error = pending.exception()
+                outcome = error if error is not None else pending.result()
             _finish(store, notice, outcome, now, stats)
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        if runner is not None:
+            runner.close()
     return stats
+
+
+class Pending(Protocol):
+    """A submitted job: a ``concurrent.futures.Future`` or anything answering the same."""
+
+    def exception(self) -> BaseException | None: ...
+
+    def result(self) -> list[JobResult]: ...
+
+
+class Runner(Protocol):
+    """Where jobs run when not in this process: the seam for another executor."""
+
+    def submit(self, job: Job) -> Pending: ...
+
+    def close(self) -> None: ...
+
+
+class LocalPool:
+    """Worker processes on this machine, replaced every few hundred jobs per worker since
+    spaCy's string store only grows (``max_tasks_per_child`` would do it, but hangs on
+    Python 3.11)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+        self.submitted = 0
+
+    def submit(self, job: Job) -> Future[list[JobResult]]:
+        if self.pool is None or self.submitted >= JOBS_PER_WORKER * self.workers:
+            if self.pool is not None:
+                self.pool.shutdown(wait=False)  # its running jobs still finish
+            self.pool = ProcessPoolExecutor(max_workers=self.workers,
+                                            mp_context=multiprocessing.get_context("spawn"))
+            self.submitted = 0
+        self.submitted += 1
+        return self.pool.submit(run_job, job)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
 
 
 def _finish(store: Store, notice: dict[str, Any], outcome: list[JobResult] | BaseException,

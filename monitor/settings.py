@@ -86,6 +86,8 @@ class Settings:
     fr_interval_minutes: int = 30
     extract_workers: int = 0  # processes reading documents; 0 = one per core, at most 4
     download_workers: int = 4  # threads listing and downloading attachments (keyless)
+    extract_queue: Secret = Secret("")  # redis:// URL of an RQ queue; empty = local pool
+    extract_queue_timeout: int = 900  # seconds to wait for a queued job's result
     smtp: SmtpSettings = SmtpSettings()
     public_url: str = "http://127.0.0.1:8001"  # where `solesource serve` is reachable
     secret_key: Secret = Secret("")  # signs unsubscribe links; generated if not given
@@ -218,6 +220,8 @@ def _apply_env(s: Settings, env: dict[str, str]) -> Settings:
         except ValueError:
             raise ConfigError(f"SOLESOURCE_EXTRACT_WORKERS={env['SOLESOURCE_EXTRACT_WORKERS']!r}"
                               " is not a whole number") from None
+    if (queue := _secret_from_env(env, "SOLESOURCE_EXTRACT_QUEUE")) is not None:
+        s = replace(s, extract_queue=queue)
     if env.get("SOLESOURCE_PUBLIC_URL"):
         s = replace(s, public_url=env["SOLESOURCE_PUBLIC_URL"])
     return s
