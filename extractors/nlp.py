@@ -1,5 +1,12 @@
-"""The spaCy pipeline: ``spacy.blank("en")`` + a sentencizer + an EntityRuler for company
-names. No model download, ever: everything here ships with spaCy or with this package."""
+"""The spaCy pipeline: ``spacy.blank("en")`` + an EntityRuler for company names. No model
+download, ever: everything here ships with spaCy or with this package.
+
+Speed: tokenizing a whole document costs more than reading its PDF, so spaCy never sees a
+whole document. Sentences come from spaCy's own sentencizer rule (a sentence ends at a
+sentence-final mark that is a token of its own) applied with spaCy's abbreviation list to the
+raw text; the EntityRuler runs only on the lines where a company suffix occurs, since every
+ORG pattern ends in one and no name crosses a line break.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ from typing import Any
 SUFFIXES = ["inc", "inc.", "incorporated", "llc", "l.l.c.", "corp", "corp.", "corporation",
             "co.", "company", "ltd", "ltd.", "limited", "lp", "l.p.", "llp", "pllc", "gmbh",
             "plc", "p.c."]
+WINDOW = 400  # characters of a line read back from a suffix (longer names are not names)
 
 
 @lru_cache(maxsize=1)
@@ -17,7 +25,6 @@ def pipeline() -> Any:
     import spacy
 
     nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
     ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
     name_token = {"IS_TITLE": True, "OP": "+"}
     upper_token = {"IS_UPPER": True, "LENGTH": {">=": 2}, "OP": "+"}
@@ -31,29 +38,83 @@ def pipeline() -> Any:
     return nlp
 
 
-@lru_cache(maxsize=2)
-def _parse(text: str) -> Any:
-    """One spaCy pass per text, shared by every field that needs it."""
-    return pipeline()(text[:200_000])
+@lru_cache(maxsize=1)
+def _sentence_end() -> re.Pattern[str]:
+    """A sentence-final mark standing as a token of its own, then closing punctuation."""
+    from spacy.pipeline.sentencizer import Sentencizer
+
+    marks = "".join(re.escape(c) for c in Sentencizer.default_punct_chars if len(c) == 1)
+    return re.compile(rf"[{marks}]+[\"'”’)\]]*(?=\s|$)")
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> frozenset[str]:
+    """Words spaCy keeps whole with their final period ("Inc.", "Jan.", "Mr.")."""
+    return frozenset(k for k in pipeline().tokenizer.rules if k.endswith("."))
+
+
+_WORD_BEFORE = re.compile(r"[^\s(\[\"'“‘]*$")
+_INITIALS = re.compile(r"(?:[A-Za-z]\.)+")  # J.  U.S.C.  e.g.
+
+
+def _ends_sentence(text: str, m: re.Match[str]) -> bool:
+    if m.group()[0] != "." or len(m.group()) > 1 and m.group()[1] in ".!?":
+        return True
+    word = _WORD_BEFORE.search(text, max(0, m.start() - 40), m.start())
+    token = (word.group() if word else "") + "."
+    return not (token in _abbreviations() or _INITIALS.fullmatch(token))
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
-    """spaCy's sentences, also split at blank lines: a heading or a form field above a
+    """Sentences (start, end), also split at blank lines: a heading or a form field above a
     paragraph is not part of its first sentence."""
-    out = []
-    for s in _parse(text).sents:
-        start = s.start_char
-        for m in _BLANK_LINE.finditer(text, s.start_char, s.end_char):
-            if m.start() > start:
-                out.append((start, m.start()))
+    out: list[tuple[int, int]] = []
+    start = 0
+    for m in _sentence_end().finditer(text):
+        if _ends_sentence(text, m):
+            _add(text, start, m.end(), out)
             start = m.end()
-        if s.end_char > start:
-            out.append((start, s.end_char))
+    _add(text, start, len(text), out)
     return out
 
 
+def _add(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
+    for m in _BLANK_LINE.finditer(text, start, end):
+        if m.start() > start:
+            _push(text, start, m.start(), out)
+        start = m.end()
+    if end > start:
+        _push(text, start, end, out)
+
+
+def _push(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    if end > start:
+        out.append((start, end))
+
+
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
+_SUFFIX = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(s) for s in SUFFIXES) +
+                     r")(?![\w])", re.I)
 
 
 def organizations(text: str) -> list[tuple[int, int, str]]:
-    return [(e.start_char, e.end_char, e.text) for e in _parse(text).ents if e.label_ == "ORG"]
+    """Company names with a legal suffix, by the EntityRuler over the lines holding one."""
+    windows: list[tuple[int, int]] = []
+    for m in _SUFFIX.finditer(text):
+        lo = max(text.rfind("\n", 0, m.start()) + 1, m.start() - WINDOW)
+        if lo > 0 and not text[lo - 1].isspace():
+            space = text.find(" ", lo, m.start())
+            lo = space + 1 if space >= 0 else m.start()
+        hi = m.end() + 1 if text[m.end(): m.end() + 1] == "." else m.end()
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], hi)
+        else:
+            windows.append((lo, hi))
+    out = []
+    docs = pipeline().pipe(text[lo:hi] for lo, hi in windows)
+    for (lo, _hi), doc in zip(windows, docs, strict=True):
+        out.extend((lo + e.start_char, lo + e.end_char, e.text) for e in doc.ents
+                   if e.label_ == "ORG")
+    return out

@@ -17,6 +17,14 @@ class Agency:
     name: str
     parent: str | None
     patterns: tuple[re.Pattern[str], ...]
+    # The words of each alias (lower case) and the acronyms: an agency none of whose aliases
+    # has all its words in a text cannot match it, so its patterns are not even tried.
+    alias_words: tuple[tuple[str, ...], ...] = ()
+    acronyms: tuple[str, ...] = ()
+
+    def may_occur(self, lowered: str, text: str) -> bool:
+        return (any(all(w in lowered for w in words) for words in self.alias_words)
+                or any(a in text for a in self.acronyms))
 
 
 @lru_cache(maxsize=4)
@@ -30,7 +38,10 @@ def load_table(path: Path = TABLE) -> dict[str, Agency]:
         if row.get("acronyms"):
             pats.append(re.compile(r"(?<![\w/])(?:" + "|".join(
                 re.escape(a) for a in row["acronyms"]) + r")(?![\w])"))
-        table[row["name"]] = Agency(row["name"], row.get("parent"), tuple(pats))
+        aliases = [row["name"], *row.get("aliases", [])]
+        words = tuple(tuple(a.lower().split()) for a in aliases)
+        table[row["name"]] = Agency(row["name"], row.get("parent"), tuple(pats), words,
+                                    tuple(row.get("acronyms", [])))
     return table
 
 
@@ -46,7 +57,10 @@ def normalize(text: str, table: dict[str, Agency] | None = None) -> dict[str, An
     """The most specific agency mentioned earliest; ``name`` is the text as written."""
     table = table or load_table()
     hits: list[tuple[int, int, int, str, str]] = []
+    lowered = text.lower()
     for agency in table.values():
+        if not agency.may_occur(lowered, text):
+            continue
         found = [m for m in (p.search(text) for p in agency.patterns) if m]
         if found:
             m = min(found, key=lambda x: x.start())
