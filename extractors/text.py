@@ -43,8 +43,6 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
-_WORD = re.compile(r"[A-Za-z]{2,}")
-_VOWEL = re.compile(r"[aeiouyAEIOUY]")
 
 
 def tesseract_available() -> bool:
@@ -117,12 +115,17 @@ def garbage_score(text: str) -> float:
     stripped = text.strip()
     if len(stripped) < 25:
         return 1.0
-    tokens = stripped.split()
-    wordy = [t for t in tokens if _WORD.search(t) and _VOWEL.search(t) and len(t) < 25]
-    letters = sum(c.isalpha() for c in stripped)
-    ratio_words = len(wordy) / max(1, len(tokens))
+    tokens = len(stripped.split())
+    wordy = len(_WORDY.findall(stripped))
+    letters = len(stripped) - len(_LETTERS.sub("", stripped))
+    ratio_words = wordy / max(1, tokens)
     ratio_letters = letters / max(1, len(stripped))
     return 1.0 - min(1.0, 0.6 * ratio_words / 0.7 + 0.4 * ratio_letters / 0.6)
+
+
+# a token with two letters in a row and a vowel, shorter than 25 characters
+_WORDY = re.compile(r"(?<!\S)(?=\S*?[A-Za-z]{2})(?=\S*?[aeiouyAEIOUY])\S{1,24}(?!\S)")
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 _STREAM = re.compile(rb"/FlateDecode[^>]*>>\s*stream\r?\n|/Fl\b[^>]*>>\s*stream\r?\n")

@@ -182,3 +182,22 @@ def test_extract_never_raises_on_any_text(text):
 def test_load_bytes_never_raises(blob):
     d = load_bytes(blob, "x.pdf")
     assert d.status in ("ok", "unreadable", "partial", "encrypted", "too_large", "timeout")
+
+
+def test_an_agency_regulation_named_as_the_basis_is_authority_by_statute():
+    doc = Document.from_text(
+        "The Bureau proposes a noncompetitive grazing permit for Mesa Ranch LLC.\n\n"
+        "This action is taken pursuant to 43 CFR 4130.2(b), as defined in 43 CFR 4100.0-5.")
+    got = extract_authority(doc, "fr_sole_source_notice")
+    assert got["category"] == "authorized_by_statute"
+    assert got["citations"] == ["43 CFR 4130.2(b)"]  # a definition cited is not the basis
+    assert "pursuant to 43 CFR 4130.2(b)" in got["evidence"]["quote"]
+
+
+def test_a_cfr_cite_only_in_passing_or_to_the_far_is_not_that_authority():
+    passing = Document.from_text("Records are kept in accordance with 36 CFR 1222.32. "
+                                 "The contractor complies with 21 CFR Part 11.")
+    assert extract_authority(passing) is None
+    far = Document.from_text("This sole source is made pursuant to 48 CFR 6.302-1, only one "
+                             "responsible source.")
+    assert (extract_authority(far) or {}).get("category") != "authorized_by_statute"

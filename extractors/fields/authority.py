@@ -173,9 +173,32 @@ def category_for(cites: list[Cite]) -> str | None:
     return None
 
 
+# "Pursuant to 36 CFR 51.24": an agency regulation (not the FAR, title 48) named as the basis
+# of the action — an award authorized by statute and its regulations (FAR 6.302-5's category)
+AUTHORIZING_CFR = re.compile(
+    r"(?:pursuant\s+to|under\s+the\s+authority\s+of|authori[sz]ed\s+(?:by|under))\s+"
+    r"(?P<cite>(?!48\b)(?P<title>\d{1,2})\s+C\.?\s?F\.?\s?R\.?\s+(?:[Pp]art\s+)?"
+    r"(?P<sec>\d+(?:\.\d+)?(?:-\d+)?)(?P<paren>(?:\([a-z0-9]{1,4}\))*))", re.I)
+
+
+def _authorizing_regulation(doc: Document) -> dict[str, Any] | None:
+    text = doc.text
+    found = list(AUTHORIZING_CFR.finditer(text))
+    if not found:
+        return None
+    citations = list(dict.fromkeys(f"{m['title']} CFR {m['sec']}{m['paren']}" for m in found))
+    first = found[0]
+    s, e = sentence_span(text, first.start(), first.end())
+    return {"citations": citations, "category": "authorized_by_statute",
+            "evidence": doc.evidence(s, e, (first.start("cite"), first.end("cite"))),
+            "confidence": 0.7}
+
+
 def extract_authority(doc: Document, doc_kind: str | None = None) -> dict[str, Any] | None:
     text = doc.text
     cites = find_citations(text)
+    if not cites and (regulation := _authorizing_regulation(doc)):
+        return regulation
     if not cites:
         simplified = re.search(r"s\s?ole\s+source\s+justification\s+for\s+simplified\s+"
                                r"acquisitions?|simplified\s+acquisition[^.\n]{0,60}sole[- ]source",
