@@ -69,5 +69,21 @@ class Document:
             page_start = self._starts[i]
             page_end = page_start + len(self.pages[i].text)
             start, end = max(start, page_start), min(end, page_end)
+        if focus is not None:
+            start, end = _layout_line(self.text, start, end, focus)
         return {"quote": self.text[start:end], "page": self.page_at(start), "start": start,
                 "end": end}
+
+
+def _layout_line(text: str, start: int, end: int, focus: tuple[int, int]) -> tuple[int, int]:
+    """A "sentence" of short layout lines (a letterhead, a signature block) is narrowed to the
+    line(s) holding the value: other text extractors order such lines differently, and the
+    quote must be found verbatim in any faithful rendering of the page."""
+    quote = text[start:end]
+    lines = quote.split("\n")
+    if len(lines) < 3 or len(quote) / len(lines) >= 45:
+        return start, end
+    lo = max(start, text.rfind("\n", start, focus[0]) + 1)
+    hi = text.find("\n", focus[1], end)
+    return lo, end if hi < 0 else hi
+

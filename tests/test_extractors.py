@@ -201,3 +201,11 @@ def test_a_cfr_cite_only_in_passing_or_to_the_far_is_not_that_authority():
     far = Document.from_text("This sole source is made pursuant to 48 CFR 6.302-1, only one "
                              "responsible source.")
     assert (extract_authority(far) or {}).get("category") != "authorized_by_statute"
+
+
+def test_a_date_in_a_signature_block_is_quoted_by_its_own_line():
+    text = ("Contracting Officer\nSignature\nJANE ROE\nDigitally signed by JANE ROE Date: "
+            "2026.04.17 08:11:29 -04'00'\nARA\n\nThe requirement is urgent.")
+    dates = extract_dates(Document.from_text(text))
+    quote = next(d["evidence"]["quote"] for d in dates if d["date"] == "2026-04-17")
+    assert quote == "Digitally signed by JANE ROE Date: 2026.04.17 08:11:29 -04'00'"
