@@ -44,7 +44,10 @@ def _sentence_end() -> re.Pattern[str]:
     from spacy.pipeline.sentencizer import Sentencizer
 
     marks = "".join(re.escape(c) for c in Sentencizer.default_punct_chars if len(c) == 1)
-    return re.compile(rf"[{marks}]+[\"'”’)\]]*(?=\s|$)")
+    closing = "\"'”’)\\]"
+    # then a space, the end, or a symbol glued on ("escape.\ufffd Within", "end.• Next")
+    follows = r"(?=\s|$|[^\w\s.,;:!?()\[\]\"'“”‘’/%$&*+=<>@#-])"
+    return re.compile(rf"[{marks}]+[{closing}]*{follows}")
 
 
 @lru_cache(maxsize=1)
@@ -88,13 +91,14 @@ def _add(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
 
 
 def _push(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
-    while start < end and text[start].isspace():
+    while start < end and (text[start].isspace() or text[start] in _BULLETS):
         start += 1
     if end > start:
         out.append((start, end))
 
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
+_BULLETS = "\ufffd•●▪◦‣∙·"  # a bullet or an unmapped glyph does not open a sentence
 _SUFFIX = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(s) for s in SUFFIXES) +
                      r")(?![\w])", re.I)
 

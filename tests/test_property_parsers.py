@@ -98,3 +98,46 @@ def test_money_is_finite_and_non_negative(before, amount, after):
     result = extract_amounts(Document.from_text(text))
     headline = result["amount"]
     assert headline is None or headline["value_usd"] is None or headline["value_usd"] >= 0
+
+
+# -- the lookahead that speeds up the field patterns changes no match -----------------------
+
+def _wrapped_patterns() -> list[re.Pattern[str]]:
+    from extractors.fields import rationale, vendor
+
+    found = [p for _w, p in vendor.CUES] + [vendor.AFTER_TRIGGER]
+    found += [p for _w, p in rationale.CUES]
+    return [p for p in found if p.pattern.startswith("(?=(?-i:[")]
+
+
+def _unwrapped(p: re.Pattern[str]) -> re.Pattern[str]:
+    return re.compile(p.pattern[p.pattern.index("]))(?:") + 6: -1], p.flags)
+
+
+WORDS = ["the", "proposed", "contractor", "is", "Acme", "Inc.", "$", "1,000", "FAR", "6.302-1",
+         "U.S.C.", "3304(a)(2)", "estimated", "value", "REDACTED", "(b)(4)", "January", "15,",
+         "2026", "awarded", "to", "with", "\u212a", "\u017f", "\u0131", "\u0130", "ß", "ﬁ",
+         "\u00a0", "\n", "\n\n", "١٢٣", "µ", "Σ", "ς", "only", "source", "OEM", ":", "Vendor"]
+word_text = st.lists(st.sampled_from(WORDS), max_size=40).map(" ".join)
+
+
+def test_every_field_pattern_is_sped_up_and_there_are_many():
+    assert len(_wrapped_patterns()) >= 15
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(word_text, st.text(max_size=80)))
+def test_the_start_lookahead_changes_no_match(text: str) -> None:
+    for fast_p in _wrapped_patterns():
+        slow_p = _unwrapped(fast_p)
+        assert [m.span() for m in fast_p.finditer(text)] == [
+            m.span() for m in slow_p.finditer(text)], slow_p.pattern[:80]
+
+
+def test_case_insensitive_start_sets_follow_re_own_case_rules():
+    from extractors.fields.common import fast
+
+    for text in ("\u212aelvin", "\u017fole source", "\u0130tem", "SOLE", "sole"):
+        p = fast(re.compile(r"kelvin|sole\s+source|item|sole", re.I))
+        assert [m.span() for m in p.finditer(text)] == [
+            m.span() for m in re.finditer(r"kelvin|sole\s+source|item|sole", text, re.I)]

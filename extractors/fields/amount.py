@@ -139,7 +139,7 @@ def extract_amounts(doc: Document) -> dict[str, Any]:
 def _redacted(text: str) -> tuple[int, int, float] | None:
     """Where the headline value was blacked out or silently removed, if it was, and how
     surely that was the headline (an estimated/total value: 3; a ceiling or quote: 1.5)."""
-    for m in CUE.finditer(text):
+    for m in CUE.finditer(text) if REDACTION.search(text) else ():
         tail = text[m.end(): m.end() + 90]
         red = REDACTION.search(tail)
         money = MONEY.search(tail)

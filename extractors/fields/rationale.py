@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import Any
 
+from extractors.fields.common import fast
 from extractors.nlp import sentences
 from extractors.types import Document
 
@@ -28,6 +30,7 @@ NEXT_SECTION = re.compile(r"\n[ \t]*(?:\(?\d{1,2}[.)]|[IVX]{1,4}\.)[ \t]+[A-Z]")
 FORM = re.compile(r"_{3,}|check\s+(?:one|all)|explain\s+below|\(\s*[xX ]?\s*\)\s*$|"
                   r"Regulation\s+\d+\.\d+|this\s+(?:sole\s+source\s+)?(?:determination|"
                   r"justification)\s+(?:has\s+been|is\s+being)\s+prepared", re.I)
+CUES = [(w, fast(p)) for w, p in CUES]
 ELSEWHERE = re.compile(r"solicit|synopsi|posted|publiciz|market\s+research|fair\s+and\s+"
                        r"reasonable|barriers|future\s+competition|contracting\s+officer\s+"
                        r"(?:certif|determin)", re.I)
@@ -40,11 +43,15 @@ def extract_rationale(doc: Document) -> dict[str, Any] | None:
         nxt = NEXT_SECTION.search(text, m.end())
         sections.append((m.end(), nxt.start() if nxt else min(len(text), m.end() + 3000)))
     best: tuple[float, int, int] | None = None
+    # each cue found once over the text, then counted per sentence
+    cue_at = sorted((m.start(), m.end(), w) for w, p in CUES for m in p.finditer(text))
+    starts = [c[0] for c in cue_at]
     for start, end in sentences(text):
         sentence = text[start:end]
         if len(sentence) < 40 or len(sentence) > 700:
             continue
-        score = sum(w * len(p.findall(sentence)) for w, p in CUES)
+        score = sum(w for _s, e, w in cue_at[bisect_left(starts, start):
+                                             bisect_left(starts, end)] if e <= end)
         if HEADING.search(text[max(0, start - 200): start]):
             score += 1
         if re.search(r"FAR\s+\d|U\.\s?S\.\s?C\.|^\s*(?:\d+\.\s*)?Authority", sentence):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from extractors.fields.common import sentence_span
+from extractors.fields.common import fast, sentence_span
 from extractors.types import Document
 
 SUFFIX = (r"(?:Inc\.?|Incorporated|LLC|L\.L\.C\.?|Corp\.?|Corporation|Co\.|Company|Ltd\.?|"
@@ -122,6 +122,8 @@ SUFFIX_RE = re.compile(SUFFIX + r"$")
 TRAIL = re.compile(r"(?:,?\s+(?:and|of|the|for|de|&|to|a|an|in|on|at|by|is))+$|[,.;:\s]+$")
 UEI = re.compile(r"\bUEI(?:\s*(?:SAM|Number|No\.?|#))?\s*[:#]?\s*([A-Z0-9]{12})\b")
 CAGE = re.compile(r"\bCAGE(?:\s*(?:Code|No\.?|#))?\s*[:#]?\s*([A-Z0-9]{5})\b")
+CUES = [(w, fast(p)) for w, p in CUES]
+AFTER_TRIGGER = fast(AFTER_TRIGGER)
 
 
 PROSE = re.compile(r"\b(?:Unless|If|When|Where|Which|Whether|Than|Then|Must|Shall|Should|May|"
