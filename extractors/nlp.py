@@ -30,8 +30,11 @@ def pipeline() -> Any:
     upper_token = {"IS_UPPER": True, "LENGTH": {">=": 2}, "OP": "+"}
     suffix = {"LOWER": {"IN": SUFFIXES}}
     comma = {"ORTH": ",", "OP": "?"}
+    hyphenated = [{"IS_TITLE": True}, {"ORTH": "-"}, {"IS_TITLE": True}]  # "A-Team"
     ruler.add_patterns([
         {"label": "ORG", "pattern": [name_token, comma, suffix]},
+        {"label": "ORG", "pattern": [*hyphenated, {"IS_TITLE": True, "OP": "*"}, comma,
+                                     suffix]},
         {"label": "ORG", "pattern": [upper_token, comma, suffix]},
         {"label": "ORG", "pattern": [name_token, {"ORTH": "&"}, name_token, comma, suffix]},
     ])
@@ -98,7 +101,42 @@ def _push(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
 
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
+# a line of running prose broken without punctuation: the sentence, and maybe a name, goes on
+_WRAPPED = re.compile(r"[^\n]{50,}[^\W_][ \t]*\n\Z")
+
+
+def _unwrap(window: str) -> tuple[str, list[int]]:
+    """Line breaks inside wrapped prose become one space; with each character's offset in
+    ``window``, so that entities map back."""
+    out: list[str] = []
+    where: list[int] = []
+    last = 0
+    for m in _LINE_BREAK.finditer(window):
+        out.append(window[last: m.start()])
+        where.extend(range(last, m.start()))
+        out.append(" ")
+        where.append(m.start())
+        last = m.end()
+    out.append(window[last:])
+    where.extend(range(last, len(window) + 1))
+    return "".join(out), where
+
+
+def _name_start(text: str, start: int, end: int) -> int:
+    """A name carried over a line break brings at most three words from the line above, and
+    only its last word when there were more: those were a form's labels, not the name."""
+    brk = text.rfind("\n", start, end)
+    if brk < 0:
+        return start
+    above = list(_WORD.finditer(text, start, brk))
+    if len(above) <= 3:
+        return start
+    return above[-1].start()
+
+
 _BULLETS = "\ufffd•●▪◦‣∙·"  # a bullet or an unmapped glyph does not open a sentence
+_WORD = re.compile(r"\S+")
+_LINE_BREAK = re.compile(r"(?<=[^\W_])[ \t]*\n[ \t]*(?=[^\W_])")
 _SUFFIX = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(s) for s in SUFFIXES) +
                      r")(?![\w])", re.I)
 
@@ -107,7 +145,10 @@ def organizations(text: str) -> list[tuple[int, int, str]]:
     """Company names with a legal suffix, by the EntityRuler over the lines holding one."""
     windows: list[tuple[int, int]] = []
     for m in _SUFFIX.finditer(text):
-        lo = max(text.rfind("\n", 0, m.start()) + 1, m.start() - WINDOW)
+        line = text.rfind("\n", 0, m.start())
+        if line > 0 and _WRAPPED.search(text, max(0, line - 60), line + 1):
+            line = text.rfind("\n", 0, line)  # a name wrapped onto this line: read both
+        lo = max(line + 1, m.start() - WINDOW)
         if lo > 0 and not text[lo - 1].isspace():
             space = text.find(" ", lo, m.start())
             lo = space + 1 if space >= 0 else m.start()
@@ -117,8 +158,12 @@ def organizations(text: str) -> list[tuple[int, int, str]]:
         else:
             windows.append((lo, hi))
     out = []
-    docs = pipeline().pipe(text[lo:hi] for lo, hi in windows)
-    for (lo, _hi), doc in zip(windows, docs, strict=True):
-        out.extend((lo + e.start_char, lo + e.end_char, e.text) for e in doc.ents
-                   if e.label_ == "ORG")
+    unwrapped = [_unwrap(text[lo:hi]) for lo, hi in windows]
+    docs = pipeline().pipe(u for u, _where in unwrapped)
+    for (lo, _hi), (_u, where), doc in zip(windows, unwrapped, docs, strict=True):
+        for e in doc.ents:
+            if e.label_ == "ORG":
+                start, end = lo + where[e.start_char], lo + where[e.end_char - 1] + 1
+                start = _name_start(text, start, end)
+                out.append((start, end, text[start:end]))
     return out

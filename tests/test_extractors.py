@@ -209,3 +209,16 @@ def test_a_date_in_a_signature_block_is_quoted_by_its_own_line():
     dates = extract_dates(Document.from_text(text))
     quote = next(d["evidence"]["quote"] for d in dates if d["date"] == "2026-04-17")
     assert quote == "Digitally signed by JANE ROE Date: 2026.04.17 08:11:29 -04'00'"
+
+
+def test_a_company_name_wrapped_onto_the_next_line_is_read_whole():
+    from extractors.nlp import organizations
+
+    prose = ("Posting a solicitation would delay an already urgent request. Blue-Sky \n"
+             "Analytics, LLC is currently performing the work under the prior order.")
+    assert [o[2] for o in organizations(prose)] == ["Blue-Sky \nAnalytics, LLC"]
+    form = ("Firm Fixed Price Yes No Brand Name Yes No Vendor Name Lexicon\n"
+            "Services, Inc. Contact Person Jane Roe")  # the labels above are not the name
+    assert [o[2] for o in organizations(form)] == ["Lexicon\nServices, Inc."]
+    short_line = "Vendor Name\nAcme Widgets, Inc."
+    assert [o[2] for o in organizations(short_line)] == ["Acme Widgets, Inc."]
