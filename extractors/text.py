@@ -249,14 +249,19 @@ def _ocr_pages(pdf: object, indexes: list[int], limits: Limits, doc: Document,
 OCR_JUNK = re.compile(r"(?<=\S)[ \t]+[°©®™¢«»¥§¶|~][ \t]*(?=\s)|(?<=\s)[_—][ \t]+(?=[A-Z])")
 OCR_STRAY_DOT = re.compile(r"(?<=[a-z]{3})\.(?=[ \t]+[a-z]{2})")
 OCR_SPLIT_CITE = re.compile(r"\b(\d{1,2})\.[ \t](\d{3}-\d{1,2})\b")
+OCR_GLUED_MARK = re.compile(r"(?<=[A-Za-z]{3})['’‘](?=\d)")  # "February'12, 2026"
+OCR_DASH_SPECK = re.compile(r"(?<=[a-z]{2}) -(?=(?:of|the|and|to|in|for|on)\b)")  # "period -of"
 
 
 def clean_ocr(text: str) -> str:
     """Undo the commonest tesseract noise that breaks the field rules: stray symbols between
     words ("A-Team ° Solutions"), a period inside a sentence ("Estimated. value of"), a
-    space inside a citation ("FAR 6. 103-2")."""
+    space inside a citation ("FAR 6. 103-2"), a mark glued between a month and its day
+    ("February'12"), a dash before a short word ("period -of performance")."""
     text = OCR_JUNK.sub(" ", text)
     text = OCR_STRAY_DOT.sub("", text)
+    text = OCR_GLUED_MARK.sub(" ", text)
+    text = OCR_DASH_SPECK.sub(" ", text)
     return OCR_SPLIT_CITE.sub(r"\1.\2", text)
 
 

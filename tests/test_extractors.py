@@ -222,3 +222,13 @@ def test_a_company_name_wrapped_onto_the_next_line_is_read_whole():
     assert [o[2] for o in organizations(form)] == ["Lexicon\nServices, Inc."]
     short_line = "Vendor Name\nAcme Widgets, Inc."
     assert [o[2] for o in organizations(short_line)] == ["Acme Widgets, Inc."]
+
+
+def test_ocr_specks_do_not_hide_dates_or_their_roles():
+    from extractors.text import clean_ocr
+
+    text = clean_ocr("Rationale: Task Order expires on February'12, 2026. The period -of "
+                     "performance will be for 2/13/2026 - 8/12/2026.")
+    got = {(d["type"], d["date"]) for d in extract_dates(Document.from_text(text))}
+    assert {("contract_expiration", "2026-02-12"), ("pop_start", "2026-02-13"),
+            ("pop_end", "2026-08-12")} <= got

@@ -17,7 +17,7 @@ MONTH = r"(?P<mon>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|Jul
 END = r"(?![0-9A-Za-z])"  # not \b: "June 5, 2026____" ends at an underscore, a word character
 START = r"(?<![0-9A-Za-z])"
 DATE_RES = [
-    re.compile(MONTH + r"\.?\s*(?:-\s*)?(?P<d>\d{1,2})(?:st|nd|rd|th)?\s*,?\s*" + YEAR + END,
+    re.compile(MONTH + r"[.'’]?\s*(?:-\s*)?(?P<d>\d{1,2})(?:st|nd|rd|th)?\s*,?\s*" + YEAR + END,
                re.I),
     re.compile(START + r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:day\s+of\s+)?" + MONTH + r"\.?,?\s+"
                + YEAR + END, re.I),
@@ -79,6 +79,8 @@ AFTER_ROLES = [
     ("signature", re.compile(r"^\s*_{2,}|^[_\s]*[A-Z][a-z]+\s+[A-Z][\w.]*[^\n]{0,40}"
                              r"(?:Officer|Director|Chief|Administrator|Manager|Specialist|Date)\b")),
 ]
+# a stray mark OCR left between two words (not a hyphenated word, not a range of dates)
+OCR_SPECK = re.compile(r"(?<=[a-z])\s+[-'’‘\"“,]+(?=[a-z])")
 RANGE_NEXT = re.compile(r"^\s*(?:-|–|—|through|thru|to|until)\s*(?:\w+\.?\s+)?\d", re.I)
 RANGE_END = re.compile(r"(?:through|thru|to|until|-|–|—)\s*$", re.I)
 
@@ -134,6 +136,7 @@ def extract_dates(doc: Document) -> list[dict[str, Any]]:
     for start, end, when in find_dates(text):
         raw_lead = text[max(0, start - 110): start]
         lead = re.sub(r"[ \t]*\n[ \t]*(?=[a-z0-9(])", " ", raw_lead)  # rejoin wrapped lines
+        lead = OCR_SPECK.sub(" ", lead)  # "period -of performance"
         role = next((name for name, pattern in ROLES if pattern.search(lead)), "other")
         tail = text[end: end + 80]
         for name, pattern in AFTER_ROLES:
