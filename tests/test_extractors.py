@@ -232,3 +232,11 @@ def test_ocr_specks_do_not_hide_dates_or_their_roles():
     got = {(d["type"], d["date"]) for d in extract_dates(Document.from_text(text))}
     assert {("contract_expiration", "2026-02-12"), ("pop_start", "2026-02-13"),
             ("pop_end", "2026-08-12")} <= got
+
+
+def test_between_opens_a_period_only_when_a_date_follows_it():
+    text = ("Between February and April 2024, both procurement staff left. Services are "
+            "needed between December 2025 to January 2026.")
+    got = {(d["type"], d["date"]) for d in extract_dates(Document.from_text(text))}
+    assert ("other", "2024-04") in got
+    assert {("pop_start", "2025-12"), ("pop_end", "2026-01")} <= got

@@ -63,8 +63,10 @@ ROLES = [
                              r"period\s+(?:for|of)\s+(?:this|the)\s+(?:award|agreement|contract|"
                              r"order|extension|bridge)|project\s+period|budget\s+period|"
                              r"\d+\s+months?\s+(?:from|beginning)|begin\w*|start\w*|commenc\w*|"
-                             r"effective|between)[^.\n]{0,60}(?:from|of|on|:|is|be|begin\w*|"
-                             r"start\w*)?\s*$", re.I)),
+                             r"effective)[^.\n]{0,60}(?:from|of|on|:|is|be|begin\w*|"
+                             r"start\w*)?\s*$|\bbetween\s*$|"
+                             r"\bbetween\s[^.\n]{0,30}\d{4}\s*(?:to|and|through|thru|-|–)\s*$",
+                             re.I)),
     ("contract_expiration", re.compile(r"expir\w+[^.\n]{0,60}$|(?:current|existing)\s+contract"
                                        r"[^.\n]{0,60}(?:ends?|through|until)\s*(?:on)?\s*$|"
                                        r"(?:contract|order)[^.\n]{0,40}(?:will\s+)?(?:ends?|"
