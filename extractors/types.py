@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +72,8 @@ class Document:
             start, end = max(start, page_start), min(end, page_end)
         if focus is not None:
             start, end = _layout_line(self.text, start, end, focus)
+        elif self.page_method(start) == "ocr":
+            start, end = _clean_run(self.text, start, end)
         return {"quote": self.text[start:end], "page": self.page_at(start), "start": start,
                 "end": end}
 
@@ -86,4 +89,31 @@ def _layout_line(text: str, start: int, end: int, focus: tuple[int, int]) -> tup
     lo = max(start, text.rfind("\n", start, focus[0]) + 1)
     hi = text.find("\n", focus[1], end)
     return lo, end if hi < 0 else hi
+
+
+# a word as OCR reads it cleanly: letters (one capital at most, first), digits, money, dates,
+# citations, with ordinary punctuation after it
+_CLEAN_WORD = re.compile(r"[(\"“]?(?:[A-Z]?[a-z]+(?:-[a-z]+)*|[A-Z]{2,}|\$?[\d][\d,./()-]*|"
+                         r"[A-Z]\.|&)[)\"”]?[.,;:]?")
+_GLUED = re.compile(r"\w-(?:or|and|nor)\b")  # "Supplies-or": a space OCR read as a hyphen
+MIN_CLEAN_WORDS = 6
+
+
+def _clean_run(text: str, start: int, end: int) -> tuple[int, int]:
+    """On an OCR'd page, the longest run of cleanly read words in [start, end) (six at
+    least), since a stray mark anywhere keeps a whole sentence from matching the published
+    text; else the whole span."""
+    best = (0, start, end)
+    run_start: int | None = None
+    count = 0
+    for m in re.finditer(r"\S+", text[start:end]):
+        if _CLEAN_WORD.fullmatch(m.group()) and not _GLUED.search(m.group()):
+            if run_start is None:
+                run_start, count = m.start(), 0
+            count += 1
+            if count > best[0]:
+                best = (count, start + run_start, start + m.end())
+        else:
+            run_start, count = None, 0
+    return (best[1], best[2]) if best[0] >= MIN_CLEAN_WORDS else (start, end)
 

@@ -240,3 +240,14 @@ def test_between_opens_a_period_only_when_a_date_follows_it():
     got = {(d["type"], d["date"]) for d in extract_dates(Document.from_text(text))}
     assert ("other", "2024-04") in got
     assert {("pop_start", "2025-12"), ("pop_end", "2026-01")} <= got
+
+
+def test_an_ocr_quote_keeps_the_longest_cleanly_read_run_of_words():
+    from extractors import Page
+
+    ocr = Document(pages=[Page(1, "Due to\nthe ‘unusual and compelling urgency of this "
+                                  "requirement, no other sources are planned.", "ocr")])
+    quote = ocr.evidence(0, len(ocr.text))["quote"]
+    assert quote == "and compelling urgency of this requirement, no other sources are planned."
+    text_layer = Document(pages=[Page(1, ocr.pages[0].text, "text")])
+    assert text_layer.evidence(0, len(ocr.text))["quote"] == ocr.pages[0].text
