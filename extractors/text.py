@@ -18,9 +18,11 @@ import tempfile
 import time
 import zipfile
 import zlib
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from extractors.html import html_to_text
 from extractors.types import Document, Page
@@ -265,6 +267,57 @@ def clean_ocr(text: str) -> str:
     return OCR_SPLIT_CITE.sub(r"\1.\2", text)
 
 
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+# Word draws checkboxes and ticks with symbol fonts (<w:sym w:char="F0FE"/>): read them as the
+# boxes they show, so that "which box is ticked" survives
+SYMBOLS = {"F0FE": "☒", "F0FD": "☒", "F078": "☒", "F0FB": "☒", "F0FC": "✓", "F050": "✓",
+           "F0A8": "☐", "F06F": "☐", "F071": "☐", "F0A3": "☐", "F0A1": "☐"}
+
+
+def _docx_blocks(container: Any) -> Iterator[str]:
+    """The lines of a DOCX body in reading order, from the XML itself: paragraphs, tables
+    (a row's cells tab-joined) and content controls (<w:sdt>) — python-docx's own text skips
+    content controls, where form templates keep their checkboxes and filled-in fields."""
+    for child in container:
+        if child.tag == W + "p":
+            yield _docx_paragraph(child)
+        elif child.tag == W + "tbl":
+            for row in child.iterchildren(W + "tr"):
+                cells = [" ".join(line for line in _docx_blocks(cell) if line)
+                         for cell in row.iterchildren(W + "tc")]
+                yield "\t".join(cells)
+        elif child.tag in (W + "sdt", W + "sdtContent", W + "customXml", W + "smartTag"):
+            yield from _docx_blocks(child.find(W + "sdtContent")
+                                    if child.tag == W + "sdt" else child)
+
+
+def _docx_paragraph(p: Any) -> str:
+    out: list[str] = []
+    skip: Any = None
+    for el in p.iter():
+        if skip is not None:
+            if el is skip or skip in el.iterancestors():
+                continue
+            skip = None
+        tag = el.tag
+        if tag == MC_FALLBACK:
+            skip = el  # the same content again, for older readers
+        elif el.getparent() is None or el.getparent().tag != W + "r":
+            continue  # tab stops, paragraph marks and the like are not text
+        elif tag == W + "t" and el.text:
+            out.append(el.text)
+        elif tag == W + "tab":
+            out.append("\t")
+        elif tag in (W + "br", W + "cr"):
+            out.append("\n")
+        elif tag == W + "noBreakHyphen":
+            out.append("-")
+        elif tag == W + "sym":
+            out.append(SYMBOLS.get((el.get(W + "char") or "").upper(), ""))
+    return "".join(out)
+
+
 def ocr_image(png: bytes, timeout: float = 60.0) -> str:
     """Run tesseract on one PNG. One thread per process (``OMP_THREAD_LIMIT=1``) is 6x faster
     on two cores than letting OpenMP oversubscribe."""
@@ -279,26 +332,14 @@ def ocr_image(png: bytes, timeout: float = 60.0) -> str:
 
 def _docx(data: bytes, name: str, limits: Limits) -> Document:
     from docx import Document as Docx
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
 
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         total = sum(i.file_size for i in zf.infolist())
         if total > limits.max_docx_uncompressed:
             return Document(problems=[f"{name} unpacks to {total} bytes (a zip bomb?); "
                                       "not read"], name=name, status="too_large")
-    parts: list[str] = []
-    document = Docx(io.BytesIO(data))
-    for block in document.iter_inner_content():
-        if isinstance(block, Paragraph):
-            parts.append(block.text)
-        elif isinstance(block, Table):
-            for row in block.rows:
-                cells: list[str] = []
-                for cell in row.cells:
-                    if not cells or cell.text != cells[-1]:  # merged cells repeat
-                        cells.append(cell.text)
-                parts.append("\t".join(cells))
+    body = Docx(io.BytesIO(data)).element.body
+    parts = list(_docx_blocks(body))
     return Document(pages=[Page(None, "\n".join(parts), "docx")], name=name,
                     media_type="application/vnd.openxmlformats-officedocument."
                                "wordprocessingml.document")

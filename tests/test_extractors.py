@@ -251,3 +251,37 @@ def test_an_ocr_quote_keeps_the_longest_cleanly_read_run_of_words():
     assert quote == "and compelling urgency of this requirement, no other sources are planned."
     text_layer = Document(pages=[Page(1, ocr.pages[0].text, "text")])
     assert text_layer.evidence(0, len(ocr.text))["quote"] == ocr.pages[0].text
+
+
+def test_docx_forms_keep_content_controls_checkboxes_and_nested_tables():
+    from docx import Document as Docx
+    from docx.oxml import parse_xml
+
+    ns = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+          'xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml"')
+    d = Docx()
+    d.add_paragraph("Justification for Other Than Full and Open Competition")
+    body = d.element.body
+    body.insert(len(body) - 1, parse_xml(  # a block-level content control: a filled-in field
+        f'<w:sdt {ns}><w:sdtPr><w:alias w:val="Vendor"/></w:sdtPr><w:sdtContent><w:p><w:r>'
+        '<w:t>Contractor: Kestrel Optics, Inc.</w:t></w:r></w:p></w:sdtContent></w:sdt>'))
+    body.insert(len(body) - 1, parse_xml(  # ticked and empty checkbox content controls
+        f'<w:p {ns}><w:pPr><w:tabs><w:tab w:val="left" w:pos="720"/></w:tabs></w:pPr>'
+        '<w:sdt><w:sdtPr><w14:checkbox><w14:checked w14:val="1"/></w14:checkbox></w:sdtPr>'
+        '<w:sdtContent><w:r><w:t>☒</w:t></w:r></w:sdtContent></w:sdt>'
+        '<w:r><w:t xml:space="preserve"> Only one responsible source (FAR 6.302-1) </w:t></w:r>'
+        '<w:r><w:sym w:font="Wingdings" w:char="F0A8"/></w:r>'
+        '<w:r><w:t xml:space="preserve"> Urgency (FAR 6.302-2)</w:t></w:r></w:p>'))
+    outer = d.add_table(rows=1, cols=2)
+    outer.cell(0, 0).text = "Estimated value"
+    inner = outer.cell(0, 1).add_table(rows=1, cols=1)
+    inner.cell(0, 0).text = "$2,400,000"
+    buf = io.BytesIO()
+    d.save(buf)
+    doc = load_bytes(buf.getvalue(), "form.docx")
+    assert "Contractor: Kestrel Optics, Inc." in doc.text
+    assert "☒ Only one responsible source (FAR 6.302-1) ☐ Urgency (FAR 6.302-2)" in doc.text
+    assert "$2,400,000" in doc.text and "Estimated value\t" in doc.text
+    got = extract(doc)
+    assert got["vendors"][0]["name"] == "Kestrel Optics, Inc."
+    assert got["authority"]["category"] == "only_one_source"
