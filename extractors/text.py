@@ -191,7 +191,8 @@ def _pdf(data: bytes, name: str, limits: Limits) -> Document:
             page = pdf[i]
             textpage = page.get_textpage()
             texts.append(textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
-                         .replace("\ufffe", "-"))  # PDFium's mark for a hyphen at a break
+                         .replace("\ufffe", "-")  # PDFium's mark for a hyphen at a break
+                         .translate(SYMBOL_GLYPHS))
             textpage.close()
             page.close()
             if time.monotonic() - started > limits.seconds:
@@ -269,10 +270,14 @@ def clean_ocr(text: str) -> str:
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
-# Word draws checkboxes and ticks with symbol fonts (<w:sym w:char="F0FE"/>): read them as the
-# boxes they show, so that "which box is ticked" survives
-SYMBOLS = {"F0FE": "☒", "F0FD": "☒", "F078": "☒", "F0FB": "☒", "F0FC": "✓", "F050": "✓",
-           "F0A8": "☐", "F06F": "☐", "F071": "☐", "F0A3": "☐", "F0A1": "☐"}
+# Word draws checkboxes and ticks with symbol fonts (<w:sym w:font="Wingdings" w:char="F0FE"/>):
+# read them as the boxes they show, so that "which box is ticked" survives
+SYMBOLS = {"wingdings": {"F0A8": "☐", "F06F": "☐", "F0FE": "☒", "F0FD": "☒", "F078": "☒",
+                         "F0FC": "✓"},
+           "wingdings 2": {"F0A3": "☐", "F052": "☒", "F053": "☒", "F050": "✓"}}
+# a PDF's text layer gives such glyphs as private-use code points (U+F000 + code) without the
+# font's name: only the checked boxes, whose codes mean nothing else in the common fonts
+SYMBOL_GLYPHS = str.maketrans({"\uf0fe": "☒", "\uf0fd": "☒"})
 
 
 def _docx_blocks(container: Any) -> Iterator[str]:
@@ -314,7 +319,8 @@ def _docx_paragraph(p: Any) -> str:
         elif tag == W + "noBreakHyphen":
             out.append("-")
         elif tag == W + "sym":
-            out.append(SYMBOLS.get((el.get(W + "char") or "").upper(), ""))
+            font = SYMBOLS.get((el.get(W + "font") or "").lower(), {})
+            out.append(font.get((el.get(W + "char") or "").upper(), ""))
     return "".join(out)
 
 
