@@ -285,3 +285,19 @@ def test_docx_forms_keep_content_controls_checkboxes_and_nested_tables():
     got = extract(doc)
     assert got["vendors"][0]["name"] == "Kestrel Optics, Inc."
     assert got["authority"]["category"] == "only_one_source"
+
+
+def test_a_response_deadline_written_not_later_than_with_a_named_time_zone():
+    from extractors import response_due
+
+    text = ("Interested firms may submit capability statements to the contact not later than "
+            "9 a.m. Pacific Daylight Time on 5/4/2026. Oral responses are not accepted.")
+    assert response_due(text) == "2026-05-04"
+
+
+def test_the_company_a_contract_was_originally_awarded_to_is_history_not_the_vendor():
+    text = ("(2) Proposed contractor. Northgate Systems is the only responsible source able to "
+            "continue the service without a break.\n\nThe service was originally awarded to "
+            "Meridian Data Corporation in 2019 and later novated.")
+    names = [v["name"] for v in extract_vendors(Document.from_text(text))]
+    assert names[0] == "Northgate Systems" and "Meridian Data Corporation" not in names

@@ -32,8 +32,10 @@ SKIP_BEFORE = re.compile(r"(?:\bRev(?:ision|ised)?\.?(?::\s*\d+[^\n]{0,30})?|\bF
                          r"\bOMB\b|\bEffective(?:\s+Date)?|\bFiled|\bPrinted)\s*[:#]?\s*$", re.I)
 FIELD = r"[\s:*\-]*(?:\([^)\n]{0,14}\))?[\s:*\-]*$"
 TIME_DEADLINE = re.compile(
-    r"(?:no\s+later\s+than|NLT|on\s+or\s+before|by|before|until|prior\s+to)\s+\d{1,2}(?::\d{2})?"
-    r"\s*(?:[ap]\.?\s?m\.?|hours|hrs)\s*(?:\(?[A-Z]{1,4}\)?|local\s+time)?\s*,?\s*(?:on\s+)?"
+    r"(?:not?\s+later\s+than|NLT|on\s+or\s+before|by|before|until|prior\s+to)\s+\d{1,2}(?::\d{2})?"
+    r"\s*(?:[ap]\.?\s?m\.?|hours|hrs)\s*(?:\(?[A-Z]{1,4}\)?|local\s+time|(?:Eastern|Central|"
+    r"Mountain|Pacific|Alaska|Hawaii)(?:\s+(?:Standard|Daylight|Prevailing))?\s+Time)?\s*,?\s*"
+    r"(?:on\s+)?"
     r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s*)?$", re.I)
 HISTORY = re.compile(r"\b(?:was|were|had\s+been)\s+(?:originally\s+|previously\s+)?(?:awarded|"
                      r"issued|fired|executed|set\s+to\s+expire|tasked|completed|signed)\b|"
@@ -49,7 +51,7 @@ ROLES = [
                          r"date\s+of\s+award" + FIELD + r"|awarded\s+on\s*$", re.I)),
     ("response_due", re.compile(r"(?:respon[sd]\w*|capabilit\w*\s+statements?|quot\w+|"
                                 r"propos\w+|offers?|submi\w+|receiv\w+|inquiries|questions)"
-                                r"[^.\n]{0,80}(?:due|by|before|no\s+later\s+than|NLT|until|on"
+                                r"[^.\n]{0,80}(?:due|by|before|not?\s+later\s+than|NLT|until|on"
                                 r"\s+or\s+before)\s*[^.\n]{0,45}$|response\s+date" + FIELD + "|"
                                 r"closing\s+date" + FIELD + r"|due\s+(?:date|by|on)[^.\n]{0,20}$",
                                 re.I)),
@@ -71,7 +73,7 @@ ROLES = [
                                        r"[^.\n]{0,60}(?:ends?|through|until)\s*(?:on)?\s*$|"
                                        r"(?:contract|order)[^.\n]{0,40}(?:will\s+)?(?:ends?|"
                                        r"expires?)\s+(?:on\s+)?$", re.I)),
-    ("delivery", re.compile(r"deliver\w*[^.\n]{0,60}$|required\s+(?:by|no\s+later\s+than)\s*$",
+    ("delivery", re.compile(r"deliver\w*[^.\n]{0,60}$|required\s+(?:by|not?\s+later\s+than)\s*$",
                             re.I)),
 ]
 AFTER_ROLES = [

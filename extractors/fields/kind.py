@@ -168,7 +168,7 @@ def notice_class(text: str, notice: dict[str, Any]) -> tuple[str, str]:
 RESPONSE = re.compile(
     r"(?:capabilit\w*|respon[sd]\w*|statements?|quot\w+|propos\w+|submi\w+|received|interested"
     r"\s+(?:parties|firms|vendors|sources)|inquiries|objections?|challenges?)[^.]{0,200}?"
-    r"(?:no\s+later\s+than|NLT|by|before|on\s+or\s+before|due|until|deadline)", re.I)
+    r"(?:not?\s+later\s+than|NLT|by|before|on\s+or\s+before|due|until|deadline)", re.I)
 DUE_FIELD = re.compile(r"(?:RESPONSE\s+DATE|Response\s+Due(?:\s+Date)?|Closing\s+Date|Due\s+Date|"
                        r"Offers?\s+Due)[^0-9A-Za-z]{0,20}", re.I)
 

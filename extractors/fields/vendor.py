@@ -94,7 +94,7 @@ AFTER_TRIGGER = re.compile(rf"\b(?:is|are|was|remains|be)\s+(?:currently\s+|now\
                            rf"(?<=[a-z,])\s*{STREET}|\b{HOLDS}", re.I)
 DISTRACT = re.compile(r"protest|protester|competitor|trademark|\bFOB\b|mail\s+to|"
                       r"deliver(?:ed|y)\s+to|ship(?:ped)?\s+to|\bAttn\b|Commander|responded|respondent|capability\s+"
-                      r"statement|interested\s+(?:part|source|vendor)|other\s+(?:source|vendor|"
+                      r"statement|interested\s+(?:part|source|vendor)|originally\s+awarded|other\s+(?:source|vendor|"
                       r"compan)|previous(?:ly)?\s+award|former|reseller|distributor|authorized\s+"
                       r"dealer", re.I)
 STOP = re.compile(r"^(?:the\s+)?(?:NOTICES?|SUMMARY|AGENCY|ACTION|SAT|Revision|Fund|VA|"
