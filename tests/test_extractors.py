@@ -301,3 +301,38 @@ def test_the_company_a_contract_was_originally_awarded_to_is_history_not_the_ven
             "Meridian Data Corporation in 2019 and later novated.")
     names = [v["name"] for v in extract_vendors(Document.from_text(text))]
     assert names[0] == "Northgate Systems" and "Meridian Data Corporation" not in names
+
+
+def _checkbox_form(tick: int | None) -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    for line in ("Justification for Other Than Full and Open Competition",
+                 "Contractor: Halvorsen Marine Systems, Inc.", "Authority (check one):"):
+        pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+    options = ["Only one responsible source, FAR 6.302-1",
+               "Unusual and compelling urgency, FAR 6.302-2",
+               "Industrial mobilization, FAR 6.302-3", "International agreement, FAR 6.302-4"]
+    for i, option in enumerate(options):
+        y = pdf.get_y() + 1.5
+        pdf.rect(12, y, 4, 4)  # the box, drawn
+        if i == tick:  # the tick, drawn as an X: no character in the text layer
+            pdf.line(12, y, 16, y + 4)
+            pdf.line(16, y, 12, y + 4)
+        pdf.set_x(18)
+        pdf.cell(0, 7, option, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def test_a_checkbox_ticked_by_drawing_is_read_from_the_page_layout():
+    doc = load_bytes(_checkbox_form(tick=1), "form.pdf")
+    assert "☒ Unusual and compelling urgency, FAR 6.302-2" in doc.text
+    assert "☐ Only one responsible source, FAR 6.302-1" in doc.text
+    got = extract(doc)["authority"]
+    assert got["category"] == "urgency" and got["citations"] == ["FAR 6.302-2"]
+
+
+def test_a_form_with_no_tick_drawn_names_no_authority():
+    doc = load_bytes(_checkbox_form(tick=None), "form.pdf")
+    assert "☒" not in doc.text and "☐" not in doc.text
+    assert extract(doc)["authority"] is None

@@ -1,0 +1,150 @@
+"""Checkboxes drawn as vector graphics, read with pdfplumber.
+
+A form that lists every FAR exception with a box beside each, and ticks one by drawing an X
+or a check mark inside its box, has no tick in its text layer: pypdfium2 (like any text
+extractor) sees only the list. pdfplumber sees the drawing. It is slow (7–22 pages/s against
+pypdfium2's 500+), so it only opens the pages that need it: those whose text lists options to
+choose from and shows no tick. The boxes found are written into the page text as ☒ and ☐
+before the words they stand beside, where the field rules already look for them.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+TICK_CHARS = re.compile(r"[☒☑■✔✓✗✘]|\(\s*[xX✓]\s*\)|\[\s*[xX✓]\s*\]")
+# a list of choices: several FAR exceptions, or a form that says to tick one
+CHOICES = re.compile(r"\b6\.(?:302|103)-[1-7]\b|check\s+(?:one|all|the\s+(?:appropriate|"
+                     r"applicable))|\(check\b", re.I)
+BOX_SIZE = (4.0, 18.0)  # points: a checkbox, not a table cell or a page frame
+MARK_CHARS = set("xX✓✔✗✘☒☑●■•vü")  # Wingdings ü is a check mark
+MAX_PAGES = 6  # a long document's appendix of forms is not worth a slow reader
+
+
+@dataclass(frozen=True)
+class Box:
+    ticked: bool
+    label: str  # the words to the right of the box, on its line
+
+
+def needs_layout(text: str) -> bool:
+    """A page listing choices with no tick in its text layer."""
+    if TICK_CHARS.search(text):
+        return False
+    hits = CHOICES.findall(text)
+    return len(set(hits)) >= 3 or any(h.lower().startswith(("check", "(check")) for h in hits)
+
+
+def boxes(pdf: Any, index: int) -> list[Box]:
+    """The checkboxes drawn on one page of an open pdfplumber PDF, ticked or not."""
+    page = pdf.pages[index]
+    try:
+        squares = [r for r in page.rects if _is_box(r)]
+        if not squares:
+            return []
+        marks = [*page.lines, *page.curves]
+        chars = [c for c in page.chars if c.get("text") in MARK_CHARS]
+        words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
+        out = []
+        for box in _distinct(squares):
+            ticked = any(_inside(m, box) for m in marks) or any(
+                _inside(c, box, centre=True) for c in chars) or _filled_inside(page, box)
+            label = _label(words, box)
+            if label:
+                out.append(Box(ticked, label))
+        return out
+    finally:
+        page.close()
+
+
+def mark_boxes(text: str, found: list[Box]) -> str:
+    """Write ☒/☐ before each box's label in the page text (when the label can be found)."""
+    if not any(b.ticked for b in found):
+        return text  # boxes with no tick drawn: nothing learnt
+    for box in found:
+        words = box.label.split()
+        pattern = r"\s+".join(re.escape(w) for w in words)
+        m = re.search(r"(?<![☒☐] )" + pattern, text)
+        if m:
+            text = f"{text[: m.start()]}{'☒' if box.ticked else '☐'} {text[m.start():]}"
+    return text
+
+
+def read_ticks(data: bytes, texts: list[str]) -> list[str]:
+    """``texts`` (one per page) with drawn checkboxes marked, on the pages that need it."""
+    wanted = [i for i, t in enumerate(texts) if needs_layout(t)][:MAX_PAGES]
+    if not wanted:
+        return texts
+    try:
+        import pdfplumber
+
+        out = list(texts)
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            for i in wanted:
+                found = boxes(pdf, i)
+                if found:
+                    out[i] = mark_boxes(out[i], found)
+        return out
+    except Exception as exc:  # layout is a bonus: the text layer stands without it
+        log.info("checkbox layout not read: %s: %s", type(exc).__name__, exc)
+        return texts
+
+
+def _is_box(r: dict[str, Any]) -> bool:
+    w, h = r["width"], r["height"]
+    return BOX_SIZE[0] <= w <= BOX_SIZE[1] and BOX_SIZE[0] <= h <= BOX_SIZE[1] and abs(w - h) < 3
+
+
+def _distinct(squares: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One box per place (a box drawn twice, or an inner filled square, counts once)."""
+    out: list[dict[str, Any]] = []
+    for r in sorted(squares, key=lambda r: -r["width"]):
+        if not any(_inside(r, o, pad=1.0) for o in out):
+            out.append(r)
+    return sorted(out, key=lambda r: (round(r["top"]), r["x0"]))
+
+
+def _inside(obj: dict[str, Any], box: dict[str, Any], pad: float = 1.5,
+            centre: bool = False) -> bool:
+    if centre:
+        x = (obj["x0"] + obj["x1"]) / 2
+        y = (obj["top"] + obj["bottom"]) / 2
+        return box["x0"] <= x <= box["x1"] and box["top"] <= y <= box["bottom"]
+    return (obj["x0"] >= box["x0"] - pad and obj["x1"] <= box["x1"] + pad
+            and obj["top"] >= box["top"] - pad and obj["bottom"] <= box["bottom"] + pad
+            and (obj["x1"] - obj["x0"]) + (obj["bottom"] - obj["top"]) > 1.0)
+
+
+def _filled_inside(page: Any, box: dict[str, Any]) -> bool:
+    """A smaller filled square inside the box (how some forms show a choice)."""
+    for r in page.rects:
+        if r is box or not r.get("fill"):
+            continue
+        if r["width"] < box["width"] - 1 and _inside(r, box, pad=0.5):
+            colour = r.get("non_stroking_color")
+            if colour not in ((1,), (1, 1, 1), [1], [1, 1, 1], 1):
+                return True
+    return False
+
+
+def _label(words: list[dict[str, Any]], box: dict[str, Any], count: int = 5) -> str:
+    mid = (box["top"] + box["bottom"]) / 2
+    line = [w for w in words
+            if w["x0"] >= box["x1"] - 1 and w["top"] - 4 <= mid <= w["bottom"] + 4]
+    line.sort(key=lambda w: w["x0"])
+    picked: list[str] = []
+    last = box["x1"]
+    for w in line:
+        if w["x0"] - last > 40:
+            break  # the next column
+        picked.append(w["text"])
+        last = w["x1"]
+        if len(picked) == count:
+            break
+    return " ".join(picked)
