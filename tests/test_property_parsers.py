@@ -105,7 +105,7 @@ def test_money_is_finite_and_non_negative(before, amount, after):
 def _wrapped_patterns() -> list[re.Pattern[str]]:
     from extractors.fields import rationale, vendor
 
-    found = [p for _w, p in vendor.CUES] + [vendor.AFTER_TRIGGER]
+    found = [p for _w, p in vendor.CUES]
     found += [p for _w, p in rationale.CUES]
     return [p for p in found if p.pattern.startswith("(?=(?-i:[")]
 

@@ -123,7 +123,6 @@ TRAIL = re.compile(r"(?:,?\s+(?:and|of|the|for|de|&|to|a|an|in|on|at|by|is))+$|[
 UEI = re.compile(r"\bUEI(?:\s*(?:SAM|Number|No\.?|#))?\s*[:#]?\s*([A-Z0-9]{12})\b")
 CAGE = re.compile(r"\bCAGE(?:\s*(?:Code|No\.?|#))?\s*[:#]?\s*([A-Z0-9]{5})\b")
 CUES = [(w, fast(p)) for w, p in CUES]
-AFTER_TRIGGER = fast(AFTER_TRIGGER)
 
 
 PROSE = re.compile(r"\b(?:Unless|If|When|Where|Which|Whether|Than|Then|Must|Shall|Should|May|"
