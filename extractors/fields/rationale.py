@@ -46,14 +46,19 @@ def extract_rationale(doc: Document) -> dict[str, Any] | None:
     # each cue found once over the text, then counted per sentence
     cue_at = sorted((m.start(), m.end(), w) for w, p in CUES for m in p.finditer(text))
     starts = [c[0] for c in cue_at]
+    headings = [(m.start(), m.end()) for m in HEADING.finditer(text)]
+    heading_starts = [h[0] for h in headings]
     for start, end in sentences(text):
-        sentence = text[start:end]
-        if len(sentence) < 40 or len(sentence) > 700:
+        if end - start < 40 or end - start > 700:
             continue
         score = sum(w for _s, e, w in cue_at[bisect_left(starts, start):
                                              bisect_left(starts, end)] if e <= end)
-        if HEADING.search(text[max(0, start - 200): start]):
-            score += 1
+        if any(e <= start for _s, e in headings[bisect_left(heading_starts, start - 200):
+                                                bisect_left(heading_starts, start)]):
+            score += 1  # a heading just above
+        if score <= 0:
+            continue  # what follows only lowers a score
+        sentence = text[start:end]
         if re.search(r"FAR\s+\d|U\.\s?S\.\s?C\.|^\s*(?:\d+\.\s*)?Authority", sentence):
             score -= 3
         if any(lo <= start < hi for lo, hi in sections) and score > 0:
