@@ -4,7 +4,8 @@ A form that lists every FAR exception with a box beside each, and ticks one by d
 or a check mark inside its box, has no tick in its text layer: pypdfium2 (like any text
 extractor) sees only the list. pdfplumber sees the drawing. It is slow (7–22 pages/s against
 pypdfium2's 500+), so it only opens the pages that need it: those whose text lists options to
-choose from and shows no tick. The boxes found are written into the page text as ☒ and ☐
+choose from and shows no tick, and whose page objects (looked at through pypdfium2) include a
+small square with something inside it. The boxes found are written into the page text as ☒ and ☐
 before the words they stand beside, where the field rules already look for them.
 """
 
@@ -24,6 +25,7 @@ CHOICES = re.compile(r"\b6\.(?:302|103)-[1-7]\b|check\s+(?:one|all|the\s+(?:appr
                      r"applicable))|\(check\b", re.I)
 BOX_SIZE = (4.0, 18.0)  # points: a checkbox, not a table cell or a page frame
 MARK_CHARS = set("xX✓✔✗✘☒☑●■•vü")  # Wingdings ü is a check mark
+MAX_PATHS = 2000  # more drawn objects than a form has: the square-in-square look would cost
 MAX_PAGES = 6  # a long document's appendix of forms is not worth a slow reader
 
 
@@ -76,9 +78,13 @@ def mark_boxes(text: str, found: list[Box]) -> str:
     return text
 
 
-def read_ticks(data: bytes, texts: list[str]) -> list[str]:
-    """``texts`` (one per page) with drawn checkboxes marked, on the pages that need it."""
+def read_ticks(data: bytes, texts: list[str], pdfium_doc: Any = None) -> list[str]:
+    """``texts`` (one per page) with drawn checkboxes marked, on the pages that need it.
+    With the document open in pypdfium2, pdfplumber only opens when a page has a small
+    square with something drawn or written inside it (a cheap look at the page objects)."""
     wanted = [i for i, t in enumerate(texts) if needs_layout(t)][:MAX_PAGES]
+    if pdfium_doc is not None:
+        wanted = [i for i in wanted if _something_in_a_square(pdfium_doc, i)]
     if not wanted:
         return texts
     try:
@@ -94,6 +100,32 @@ def read_ticks(data: bytes, texts: list[str]) -> list[str]:
     except Exception as exc:  # layout is a bonus: the text layer stands without it
         log.info("checkbox layout not read: %s: %s", type(exc).__name__, exc)
         return texts
+
+
+def _something_in_a_square(pdf: Any, index: int) -> bool:
+    import pypdfium2.raw as pdfium_c
+
+    page = pdf[index]
+    textpage = page.get_textpage()
+    try:
+        paths = [o.get_bounds() for o in page.get_objects(
+            filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=3)]
+        if len(paths) > MAX_PATHS:
+            return False  # a drawing or a chart, not a form
+        for i, (left, bottom, right, top) in enumerate(paths):
+            w, h = right - left, top - bottom
+            if not (BOX_SIZE[0] <= w <= BOX_SIZE[1] + 1 and BOX_SIZE[0] <= h <= BOX_SIZE[1] + 1
+                    and abs(w - h) < 3):
+                continue
+            if any(j != i and p[0] >= left - 1.5 and p[2] <= right + 1.5 and p[1] >= bottom - 1.5
+                   and p[3] <= top + 1.5 for j, p in enumerate(paths)):
+                return True
+            if textpage.get_text_bounded(left, bottom, right, top).strip():
+                return True
+        return False
+    finally:
+        textpage.close()
+        page.close()
 
 
 def _is_box(r: dict[str, Any]) -> bool:

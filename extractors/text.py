@@ -200,7 +200,7 @@ def _pdf(data: bytes, name: str, limits: Limits) -> Document:
                 doc.problems.append(f"stopped after {i + 1} pages: over {limits.seconds}s")
                 doc.status = "timeout"
                 break
-        texts = read_ticks(data, texts)  # checkboxes ticked by drawing, where a page lists choices
+        texts = read_ticks(data, texts, pdf)  # boxes ticked by drawing, where a page lists choices
         need_ocr = [i for i, t in enumerate(texts) if garbage_score(t) > 0.5]
         ocr = _ocr_pages(pdf, need_ocr, limits, doc, started) if need_ocr else {}
     finally:
