@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from extractors.fields.common import sentence_span
+from extractors.fields.common import sentence_span, speed_up
 from extractors.types import Document
 
 SCALE = {"thousand": 10**3, "k": 10**3, "million": 10**6, "mil": 10**6, "m": 10**6,
@@ -150,3 +150,7 @@ def _redacted(text: str) -> tuple[int, int, float] | None:
         if not MONEY.search(text[m.start(): m.end() + 30]):
             return (*sentence_span(text, m.start(), m.end()), 3.0)
     return None
+
+
+# the patterns above, with a start-set lookahead where it helps (see fields/common.fast)
+speed_up(globals(), "CUE DISTRACT MONEY REDACTION SILENT")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from extractors.fields.common import speed_up
+
 HEAD = 3000
 FR_MARK = re.compile(r"(?:^|\n)\s*(?:AGENCY|ACTION|SUMMARY)\s*:|Start\s+Preamble|\[FR\s+Doc|"
                      r"federalregister\.gov|\b\d{2}\s+FR\s+\d{3,6}\b|\[\d{4}-\d{5}\]|"
@@ -188,3 +190,9 @@ DOC_KIND_WORDS = {
 
 def doc_kind_words(kind: str | None) -> str | None:
     return DOC_KIND_WORDS.get(kind or "", kind)
+
+
+# the patterns above, with a start-set lookahead where it helps (see fields/common.fast)
+speed_up(globals(), """ABOVE_SAT AWARD_DONE BRAND DUE_FIELD FAIR_OPP FR_AWARD FR_MARK GUIDANCE
+                       INTENT JA JUSTIFICATION_TYPE LSJ NOTICE_PAGE NOT_INTENT NOT_JUST RESPONSE
+                       SECTION SIMPLIFIED SSJ SSJ_TITLE""")
