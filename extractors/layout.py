@@ -84,7 +84,7 @@ def read_ticks(data: bytes, texts: list[str], pdfium_doc: Any = None) -> list[st
     square with something drawn or written inside it (a cheap look at the page objects)."""
     wanted = [i for i, t in enumerate(texts) if needs_layout(t)][:MAX_PAGES]
     if pdfium_doc is not None:
-        wanted = [i for i in wanted if _something_in_a_square(pdfium_doc, i)]
+        wanted = [i for i in wanted if _safely(_something_in_a_square, pdfium_doc, i)]
     if not wanted:
         return texts
     try:
@@ -100,6 +100,14 @@ def read_ticks(data: bytes, texts: list[str], pdfium_doc: Any = None) -> list[st
     except Exception as exc:  # layout is a bonus: the text layer stands without it
         log.info("checkbox layout not read: %s: %s", type(exc).__name__, exc)
         return texts
+
+
+def _safely(check: Any, pdf: Any, index: int) -> bool:
+    try:
+        return bool(check(pdf, index))
+    except Exception as exc:  # a damaged page object must not cost the page its text
+        log.info("page %d objects not read: %s: %s", index + 1, type(exc).__name__, exc)
+        return False
 
 
 def _something_in_a_square(pdf: Any, index: int) -> bool:

@@ -336,3 +336,14 @@ def test_a_form_with_no_tick_drawn_names_no_authority():
     doc = load_bytes(_checkbox_form(tick=None), "form.pdf")
     assert "☒" not in doc.text and "☐" not in doc.text
     assert extract(doc)["authority"] is None
+
+
+def test_a_page_whose_objects_cannot_be_read_keeps_its_text():
+    from extractors.layout import read_ticks
+
+    class Broken:
+        def __getitem__(self, index: int) -> object:
+            raise RuntimeError("damaged page tree")
+
+    texts = ["Check one: ( ) FAR 6.302-1 ( ) FAR 6.302-2 ( ) FAR 6.302-3"]
+    assert read_ticks(b"%PDF-1.4 not really", texts, Broken()) == texts
