@@ -347,3 +347,11 @@ def test_a_page_whose_objects_cannot_be_read_keeps_its_text():
 
     texts = ["Check one: ( ) FAR 6.302-1 ( ) FAR 6.302-2 ( ) FAR 6.302-3"]
     assert read_ticks(b"%PDF-1.4 not really", texts, Broken()) == texts
+
+
+def test_an_award_of_up_to_an_amount_is_the_headline_but_a_threshold_is_not():
+    award = ("The agency announces the intent to award a cooperative agreement in the amount "
+             "of up to $2,450,000 to Harbor Relief Services.")
+    assert extract_amounts(doc(award))["amount"]["value_usd"] == 2_450_000
+    threshold = "Approval is required for actions of up to $750,000 under the threshold."
+    assert extract_amounts(doc(threshold))["amount"] is None

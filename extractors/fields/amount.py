@@ -51,6 +51,8 @@ KINDS = [
     (re.compile(r"obligat|funded|funding\s+of|incremental", re.I), "obligated"),
     (re.compile(r"estimat|total|value|approximately|award", re.I), "estimated_total"),
 ]
+UP_TO_AWARD = re.compile(r"(?:in\s+the\s+amount\s+of|valued\s+at|award\w*\s+of|ceiling\s+of|"
+                         r"total\s+of)\s+up\s+to\s*$", re.I)
 SILENT = re.compile(
     r"(?:estimated|total)\s+(?:total\s+)?(?:value|cost|price|amount)[^.$\d\n]{0,80}?\bis\s*"
     r"(?:\.|,|;|\s+including|\s+for\s+the|\s+and\b|\s+\n)", re.I)
@@ -93,7 +95,10 @@ def find_money(text: str) -> list[Money]:
         if cues:
             score += 2.0 + max(1.0 if re.search(r"estimat|total|value", c.group(), re.I) else 0
                                for c in cues)
-        if DISTRACT.search(ctx_before[-90:] + m.group(0)[:1]) or DISTRACT.search(ctx_after[:40]):
+        distract = [d.group() for d in DISTRACT.finditer(ctx_before[-90:] + m.group(0)[:1])]
+        if UP_TO_AWARD.search(ctx_before) and all(d.lower().startswith("up") for d in distract):
+            distract = []  # "in the amount of up to $1,984,144": the award's own ceiling
+        if distract or DISTRACT.search(ctx_after[:40]):
             score -= 2.5
         kind = next((k for pattern, k in KINDS if pattern.search(ctx_before[-120:] + " "
                                                                   + ctx_after[:50])), "other")
