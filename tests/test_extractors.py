@@ -355,3 +355,10 @@ def test_an_award_of_up_to_an_amount_is_the_headline_but_a_threshold_is_not():
     assert extract_amounts(doc(award))["amount"]["value_usd"] == 2_450_000
     threshold = "Approval is required for actions of up to $750,000 under the threshold."
     assert extract_amounts(doc(threshold))["amount"] is None
+
+
+def test_the_date_another_document_was_signed_is_not_this_ones_signature():
+    text = ("See the urgency memo signed on 2/26/26 by the Associate Director.\n\n"
+            "Contracting Officer signature: Jane Roe, Date signed: 3/2/2026")
+    got = {(d["type"], d["date"]) for d in extract_dates(Document.from_text(text))}
+    assert ("other", "2026-02-26") in got and ("signature", "2026-03-02") in got

@@ -83,6 +83,8 @@ AFTER_ROLES = [
     ("signature", re.compile(r"^\s*_{2,}|^[_\s]*[A-Z][a-z]+\s+[A-Z][\w.]*[^\n]{0,40}"
                              r"(?:Officer|Director|Chief|Administrator|Manager|Specialist|Date)\b")),
 ]
+OTHER_PAPER = re.compile(r"\b(?:memo(?:randum)?|letter|D\s?&\s?F|determination|class\s+deviation|"
+                         r"waiver|approval)\b[^.\n]{0,40}\bsigned\s+(?:on\s+)?$", re.I)
 # a stray mark OCR left between two words (not a hyphenated word, not a range of dates)
 OCR_SPECK = re.compile(r"(?<=[a-z])\s+[-'’‘\"“,]+(?=[a-z])")
 RANGE_NEXT = re.compile(r"^\s*(?:-|–|—|through|thru|to|until)\s*(?:\w+\.?\s+)?\d", re.I)
@@ -148,6 +150,8 @@ def extract_dates(doc: Document) -> list[dict[str, Any]]:
                 role = name
                 break
         sentence_lead = lead[lead.rfind(". ") + 1:] if ". " in lead else lead
+        if role == "signature" and OTHER_PAPER.search(sentence_lead):
+            role = "other"  # "the urgency memo signed on 2/26/26": another document's date
         if role in ("award", "contract_expiration", "pop_start", "pop_end", "signature") and \
                 HISTORY.search(sentence_lead):
             role = "other"  # the history of an earlier contract, not this action's dates
