@@ -121,9 +121,7 @@ def _something_in_a_square(pdf: Any, index: int) -> bool:
         if len(paths) > MAX_PATHS:
             return False  # a drawing or a chart, not a form
         for i, (left, bottom, right, top) in enumerate(paths):
-            w, h = right - left, top - bottom
-            if not (BOX_SIZE[0] <= w <= BOX_SIZE[1] + 1 and BOX_SIZE[0] <= h <= BOX_SIZE[1] + 1
-                    and abs(w - h) < 3):
+            if not _square(right - left, top - bottom, slack=1.0):  # bounds include the stroke
                 continue
             if any(j != i and p[0] >= left - 1.5 and p[2] <= right + 1.5 and p[1] >= bottom - 1.5
                    and p[3] <= top + 1.5 for j, p in enumerate(paths)):
@@ -136,9 +134,14 @@ def _something_in_a_square(pdf: Any, index: int) -> bool:
         page.close()
 
 
+def _square(w: float, h: float, slack: float = 0.0) -> bool:
+    """The size and shape of a checkbox."""
+    low, high = BOX_SIZE[0], BOX_SIZE[1] + slack
+    return low <= w <= high and low <= h <= high and abs(w - h) < 3
+
+
 def _is_box(r: dict[str, Any]) -> bool:
-    w, h = r["width"], r["height"]
-    return BOX_SIZE[0] <= w <= BOX_SIZE[1] and BOX_SIZE[0] <= h <= BOX_SIZE[1] and abs(w - h) < 3
+    return _square(r["width"], r["height"])
 
 
 def _distinct(squares: list[dict[str, Any]]) -> list[dict[str, Any]]:

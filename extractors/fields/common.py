@@ -55,8 +55,6 @@ def before(text: str, start: int, n: int = 160) -> str:
 # case-sensitive set), nor where the set is large or holds spaces (digits, "\n\s*"): there the
 # lookahead costs more than it saves — measured pattern by pattern (3-10x slower), not guessed.
 
-_SPACES = frozenset(ch for ch in map(chr, range(0x3001)) if ch.isspace())
-_DIGITS = frozenset(ch for ch in map(chr, range(0x20000)) if ch.isdecimal())  # what \d is
 _GIVE_UP = object()
 MAX_START_SET = 64
 
@@ -119,12 +117,8 @@ def _class(items: list[Any], ignore_case: bool) -> set[str] | object:
             out.add(chr(av))
         elif op is c.RANGE and av[1] - av[0] < 128:
             out.update(chr(i) for i in range(av[0], av[1] + 1))
-        elif op is c.CATEGORY and av is c.CATEGORY_SPACE:
-            out |= _SPACES
-        elif op is c.CATEGORY and av is c.CATEGORY_DIGIT:
-            out |= _DIGITS
-        else:
-            return _GIVE_UP  # negated sets, \w, \d, wide ranges: any character might start
+        else:  # \s, \d, \w, negated sets, wide ranges: too many characters to filter on
+            return _GIVE_UP
     if ignore_case:
         out = set().union(*(_variants(ch) for ch in out))
     return out
@@ -132,8 +126,10 @@ def _class(items: list[Any], ignore_case: bool) -> set[str] | object:
 
 @lru_cache(maxsize=1)
 def _cased() -> str:
-    every = "".join(map(chr, range(0x30000)))
-    return "".join(ch for ch in every if ch.lower() != ch or ch.upper() != ch)
+    """The cased characters of the Basic Multilingual Plane: no case rule links one of them
+    to a character beyond it (checked over all of Unicode), and our patterns start with BMP
+    characters."""
+    return "".join(ch for ch in map(chr, range(0x10000)) if ch.lower() != ch or ch.upper() != ch)
 
 
 @lru_cache(maxsize=1024)
@@ -142,6 +138,8 @@ def _variants(ch: str) -> frozenset[str]:
     asked of the re engine itself so that its own case rules hold."""
     if ch.lower() == ch == ch.upper():
         return frozenset(ch)
+    if ord(ch) > 0xFFFF:  # beyond the BMP, case is plain lower/upper pairs
+        return frozenset({ch, ch.lower(), ch.upper()})
     return frozenset({ch, *re.findall("(?i)" + re.escape(ch), _cased())})
 
 
