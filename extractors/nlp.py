@@ -14,6 +14,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from extractors.scan import fast
+
 SUFFIXES = ["inc", "inc.", "incorporated", "llc", "l.l.c.", "corp", "corp.", "corporation",
             "co.", "company", "ltd", "ltd.", "limited", "lp", "l.p.", "llp", "pllc", "gmbh",
             "plc", "p.c."]
@@ -50,7 +52,7 @@ def _sentence_end() -> re.Pattern[str]:
     closing = "\"'”’)\\]"
     # then a space, the end, or a symbol glued on ("escape.\ufffd Within", "end.• Next")
     follows = r"(?=\s|$|[^\w\s.,;:!?()\[\]\"'“”‘’/%$&*+=<>@#-])"
-    return re.compile(rf"[{marks}]+[{closing}]*{follows}")
+    return fast(re.compile(rf"[{marks}]+[{closing}]*{follows}"))
 
 
 @lru_cache(maxsize=1)
@@ -139,6 +141,7 @@ _WORD = re.compile(r"\S+")
 _LINE_BREAK = re.compile(r"(?<=[^\W_])[ \t]*\n[ \t]*(?=[^\W_])")
 _SUFFIX = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(s) for s in SUFFIXES) +
                      r")(?![\w])", re.I)
+_SUFFIX = fast(_SUFFIX)
 
 
 def organizations(text: str) -> list[tuple[int, int, str]]:

@@ -9,6 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from extractors.scan import fast
+
 TABLE = Path(__file__).resolve().parent.parent / "data" / "agencies.toml"
 
 
@@ -34,10 +36,10 @@ def load_table(path: Path = TABLE) -> dict[str, Agency]:
     for row in data.get("agency", []):
         names = "|".join(re.escape(a).replace(r"\ ", r"\s+")
                          for a in [row["name"], *row.get("aliases", [])])
-        pats = [re.compile(r"(?<![\w])(?:" + names + r")(?![\w])", re.I)]
+        pats = [fast(re.compile(r"(?<![\w])(?:" + names + r")(?![\w])", re.I))]
         if row.get("acronyms"):
-            pats.append(re.compile(r"(?<![\w/])(?:" + "|".join(
-                re.escape(a) for a in row["acronyms"]) + r")(?![\w])"))
+            pats.append(fast(re.compile(r"(?<![\w/])(?:" + "|".join(
+                re.escape(a) for a in row["acronyms"]) + r")(?![\w])")))
         aliases = [row["name"], *row.get("aliases", [])]
         words = tuple(tuple(a.lower().split()) for a in aliases)
         table[row["name"]] = Agency(row["name"], row.get("parent"), tuple(pats), words,

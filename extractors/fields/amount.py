@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from extractors.fields.common import sentence_span, speed_up
+from extractors.fields.common import sentence_span
+from extractors.scan import speed_up
 from extractors.types import Document
 
 SCALE = {"thousand": 10**3, "k": 10**3, "million": 10**6, "mil": 10**6, "m": 10**6,
@@ -157,5 +158,5 @@ def _redacted(text: str) -> tuple[int, int, float] | None:
     return None
 
 
-# the patterns above, with a start-set lookahead where it helps (see fields/common.fast)
-speed_up(globals(), "CUE DISTRACT MONEY REDACTION SILENT")
+# the patterns that scan whole documents, through RE2 (see extractors/scan.py)
+speed_up(globals(), "CUE DISTRACT MONEY REDACTION SILENT UP_TO_AWARD")

@@ -7,7 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from extractors.fields.common import sentence_span, speed_up
+from extractors.fields.common import sentence_span
+from extractors.scan import speed_up
 from extractors.types import Document
 
 PAREN = r"(?P<paren>(?:\s?\(\s?(?:[a-zA-Z]{1,4}|\d{1,2})\s?\))*)"
@@ -245,5 +246,5 @@ def plain_words(category: str | None) -> str:
     return PLAIN.get(category or "", "not stated")
 
 
-# the patterns above, with a start-set lookahead where it helps (see fields/common.fast)
-speed_up(globals(), "AUTHORIZING_CFR FAR_RE USC_RE")
+# the patterns that scan whole documents, through RE2 (see extractors/scan.py)
+speed_up(globals(), "AUTHORIZING_CFR CHECKED FAR_RE UNCHECKED USC_RE")

@@ -6,7 +6,8 @@ import re
 from datetime import date
 from typing import Any
 
-from extractors.fields.common import fast, sentence_span, speed_up
+from extractors.fields.common import sentence_span
+from extractors.scan import fast, speed_up
 from extractors.types import Document
 
 MONTHS = {m: i for i, m in enumerate(
@@ -175,7 +176,7 @@ def extract_dates(doc: Document) -> list[dict[str, Any]]:
     return out
 
 
-# the patterns above, with a start-set lookahead where it helps (see fields/common.fast)
+# the patterns that scan whole documents, through RE2 (see extractors/scan.py)
 DATE_RES = [fast(p) for p in DATE_RES]
 ROLES = [(name, fast(p)) for name, p in ROLES]
-speed_up(globals(), "HISTORY SKIP_BEFORE TIME_DEADLINE")
+speed_up(globals(), "HISTORY OCR_SPECK OTHER_PAPER SKIP_BEFORE TIME_DEADLINE")

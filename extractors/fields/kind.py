@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from extractors.fields.common import speed_up
+from extractors.scan import speed_up
 
 HEAD = 3000
 FR_MARK = re.compile(r"(?:^|\n)\s*(?:AGENCY|ACTION|SUMMARY)\s*:|Start\s+Preamble|\[FR\s+Doc|"
@@ -192,7 +192,7 @@ def doc_kind_words(kind: str | None) -> str | None:
     return DOC_KIND_WORDS.get(kind or "", kind)
 
 
-# the patterns above, with a start-set lookahead where it helps (see fields/common.fast)
+# the patterns that scan whole documents, through RE2 (see extractors/scan.py)
 speed_up(globals(), """ABOVE_SAT AWARD_DONE BRAND DUE_FIELD FAIR_OPP FR_AWARD FR_MARK GUIDANCE
                        INTENT JA JUSTIFICATION_TYPE LSJ NOTICE_PAGE NOT_INTENT NOT_JUST RESPONSE
                        SECTION SIMPLIFIED SSJ SSJ_TITLE""")

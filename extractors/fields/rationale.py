@@ -6,7 +6,7 @@ import re
 from bisect import bisect_left
 from typing import Any
 
-from extractors.fields.common import fast
+from extractors.scan import fast, speed_up
 from extractors.nlp import sentences
 from extractors.types import Document
 
@@ -30,10 +30,11 @@ NEXT_SECTION = re.compile(r"\n[ \t]*(?:\(?\d{1,2}[.)]|[IVX]{1,4}\.)[ \t]+[A-Z]")
 FORM = re.compile(r"_{3,}|check\s+(?:one|all)|explain\s+below|\(\s*[xX ]?\s*\)\s*$|"
                   r"Regulation\s+\d+\.\d+|this\s+(?:sole\s+source\s+)?(?:determination|"
                   r"justification)\s+(?:has\s+been|is\s+being)\s+prepared", re.I)
-CUES = [(w, fast(p)) for w, p in CUES]
+CUES = [(w, fast(p)) for w, p in CUES]  # these scan whole documents: through RE2 (extractors/scan.py)
 ELSEWHERE = re.compile(r"solicit|synopsi|posted|publiciz|market\s+research|fair\s+and\s+"
                        r"reasonable|barriers|future\s+competition|contracting\s+officer\s+"
                        r"(?:certif|determin)", re.I)
+speed_up(globals(), "HEADING SECTION")
 
 
 def extract_rationale(doc: Document) -> dict[str, Any] | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from extractors.fields.common import fast, sentence_span
+from extractors.fields.common import sentence_span
+from extractors.scan import fast, speed_up
 from extractors.types import Document
 
 SUFFIX = (r"(?:Inc\.?|Incorporated|LLC|L\.L\.C\.?|Corp\.?|Corporation|Co\.|Company|Ltd\.?|"
@@ -122,7 +123,9 @@ SUFFIX_RE = re.compile(SUFFIX + r"$")
 TRAIL = re.compile(r"(?:,?\s+(?:and|of|the|for|de|&|to|a|an|in|on|at|by|is))+$|[,.;:\s]+$")
 UEI = re.compile(r"\bUEI(?:\s*(?:SAM|Number|No\.?|#))?\s*[:#]?\s*([A-Z0-9]{12})\b")
 CAGE = re.compile(r"\bCAGE(?:\s*(?:Code|No\.?|#))?\s*[:#]?\s*([A-Z0-9]{5})\b")
+# the patterns that scan whole documents, through RE2 (see extractors/scan.py)
 CUES = [(w, fast(p)) for w, p in CUES]
+speed_up(globals(), "AFTER_TRIGGER CAGE UEI")
 
 
 PROSE = re.compile(r"\b(?:Unless|If|When|Where|Which|Whether|Than|Then|Must|Shall|Should|May|"
@@ -244,6 +247,7 @@ BRANDED = re.compile(r"\b(?-i:(?P<name>[A-Z][A-Za-z0-9&-]{2,}))\s+(?:brand\s+|br
                      r"(?:equipment|products?|software|hardware|licen[sc]es?|switches|routers|"
                      r"devices|system|systems|tools|parts|instruments?|platform|subscriptions?|"
                      r"units|kits?|appliances?)\b", re.I)
+BRANDED = fast(BRANDED)
 
 
 def brand_candidates(doc: Document) -> list[tuple[float, str, int, int]]:
