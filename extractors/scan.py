@@ -18,10 +18,11 @@ import bisect
 import logging
 import re
 import threading
+from collections.abc import Iterator
 from functools import lru_cache
 from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
-from typing import Any, Iterator
+from typing import Any
 
 log = logging.getLogger(__name__)
 

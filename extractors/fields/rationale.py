@@ -6,8 +6,8 @@ import re
 from bisect import bisect_left
 from typing import Any
 
-from extractors.scan import fast, speed_up
 from extractors.nlp import sentences
+from extractors.scan import fast, speed_up
 from extractors.types import Document
 
 CUES = [
@@ -30,7 +30,8 @@ NEXT_SECTION = re.compile(r"\n[ \t]*(?:\(?\d{1,2}[.)]|[IVX]{1,4}\.)[ \t]+[A-Z]")
 FORM = re.compile(r"_{3,}|check\s+(?:one|all)|explain\s+below|\(\s*[xX ]?\s*\)\s*$|"
                   r"Regulation\s+\d+\.\d+|this\s+(?:sole\s+source\s+)?(?:determination|"
                   r"justification)\s+(?:has\s+been|is\s+being)\s+prepared", re.I)
-CUES = [(w, fast(p)) for w, p in CUES]  # these scan whole documents: through RE2 (extractors/scan.py)
+# the patterns that scan whole documents, through RE2 (see extractors/scan.py)
+CUES = [(w, fast(p)) for w, p in CUES]
 ELSEWHERE = re.compile(r"solicit|synopsi|posted|publiciz|market\s+research|fair\s+and\s+"
                        r"reasonable|barriers|future\s+competition|contracting\s+officer\s+"
                        r"(?:certif|determin)", re.I)
