@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import zipfile
 
@@ -166,6 +167,22 @@ def test_docx_zip_bomb_is_refused():
         zf.writestr("word/document.xml", "<w:document>" + "A" * (210 * 1024 * 1024))
     d = load_bytes(buf.getvalue(), "bomb.docx")
     assert d.status == "too_large" and "zip bomb" in d.problems[0]
+
+
+def test_a_stream_small_enough_to_be_a_bomb_is_still_inflated_and_measured():
+    """Sizes alone clear most PDFs; a stream whose compressed size leaves room for a bomb
+    is inflated and measured."""
+    import zlib
+
+    from extractors.text import DEFAULT_LIMITS, inflate_bomb
+
+    zeros = zlib.compress(b"\0" * (2 * 1024 * 1024), 9)  # 2 KB that becomes 2 MB
+    pdf = b"%PDF-1.4\n1 0 obj << /Filter /FlateDecode >> stream\n" + zeros + b"endstream\n"
+    assert inflate_bomb(pdf, DEFAULT_LIMITS) is None
+    small = dataclasses.replace(DEFAULT_LIMITS, max_stream_inflated=1024 * 1024)
+    assert "inflates past 1 MB" in (inflate_bomb(pdf, small) or "")
+    under = dataclasses.replace(DEFAULT_LIMITS, max_stream_inflated=3 * 1024 * 1024)
+    assert inflate_bomb(pdf, under) is None  # measured: 2 MB is under the limit
 
 
 @settings(max_examples=60, deadline=None)

@@ -19,14 +19,18 @@ class Agency:
     name: str
     parent: str | None
     patterns: tuple[re.Pattern[str], ...]
-    # The words of each alias (lower case) and the acronyms: an agency none of whose aliases
-    # has all its words in a text cannot match it, so its patterns are not even tried.
-    alias_words: tuple[tuple[str, ...], ...] = ()
-    acronyms: tuple[str, ...] = ()
+    # The words of each alias (lower case) and of each acronym (as written): an agency none
+    # of whose aliases has all its words among a text's words cannot match it, so its
+    # patterns are not even tried.
+    alias_words: tuple[frozenset[str], ...] = ()
+    acronym_words: tuple[frozenset[str], ...] = ()
 
-    def may_occur(self, lowered: str, text: str) -> bool:
-        return (any(all(w in lowered for w in words) for words in self.alias_words)
-                or any(a in text for a in self.acronyms))
+    def may_occur(self, words: set[str], cased: set[str]) -> bool:
+        return (any(a <= words for a in self.alias_words)
+                or any(a <= cased for a in self.acronym_words))
+
+
+_WORD = re.compile(r"\w+")
 
 
 @lru_cache(maxsize=4)
@@ -41,9 +45,10 @@ def load_table(path: Path = TABLE) -> dict[str, Agency]:
             pats.append(fast(re.compile(r"(?<![\w/])(?:" + "|".join(
                 re.escape(a) for a in row["acronyms"]) + r")(?![\w])")))
         aliases = [row["name"], *row.get("aliases", [])]
-        words = tuple(tuple(a.lower().split()) for a in aliases)
-        table[row["name"]] = Agency(row["name"], row.get("parent"), tuple(pats), words,
-                                    tuple(row.get("acronyms", [])))
+        table[row["name"]] = Agency(
+            row["name"], row.get("parent"), tuple(pats),
+            tuple(frozenset(_WORD.findall(a.lower())) for a in aliases),
+            tuple(frozenset(_WORD.findall(a)) for a in row.get("acronyms", [])))
     return table
 
 
@@ -59,9 +64,10 @@ def normalize(text: str, table: dict[str, Agency] | None = None) -> dict[str, An
     """The most specific agency mentioned earliest; ``name`` is the text as written."""
     table = table or load_table()
     hits: list[tuple[int, int, int, str, str]] = []
-    lowered = text.lower()
+    cased = set(_WORD.findall(text))
+    words = {w.lower() for w in cased}
     for agency in table.values():
-        if not agency.may_occur(lowered, text):
+        if not agency.may_occur(words, cased):
             continue
         found = [m for m in (p.search(text) for p in agency.patterns) if m]
         if found:
