@@ -32,7 +32,9 @@ except ImportError:  # pragma: no cover - google-re2 is a dependency; without it
     re2 = None
 
 #: below this many characters ``re`` alone is quicker than preparing the text for RE2
-MIN_TEXT = 2000
+MIN_TEXT = 256
+#: texts this long keep their UTF-8 form for the next pattern (one at a time, per thread)
+CACHED_TEXT = 4096
 
 # Python's classes for str patterns, widened (a superset, for a positive class: exact in
 # ASCII, every other character let in, which keeps RE2's program small) or narrowed (a
@@ -228,6 +230,8 @@ _local = threading.local()
 
 
 def _prepared(text: str) -> _Text:
+    if len(text) < CACHED_TEXT:
+        return _Text(text)  # a sentence or a window: cheap, and the document stays cached
     last = getattr(_local, "text", None)
     if last is None or last.text is not text:
         last = _local.text = _Text(text)
