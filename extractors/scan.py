@@ -245,6 +245,13 @@ class FastPattern:
     def __init__(self, pattern: re.Pattern[str], looser: Any) -> None:
         self._re = pattern
         self._twin = looser
+        raw = getattr(looser, "_regexp", None)  # the C++ object: no Match object per hit
+        if raw is not None and hasattr(raw, "Match"):
+            unanchored = re2._Anchor.UNANCHORED
+
+            def next_start(data: bytes, pos: int, end: int) -> int:
+                return raw.Match(unanchored, data, pos, end)[0][0]  # (-1, -1): no match
+            self._next_start = next_start
         self.pattern, self.flags, self.groups = pattern.pattern, pattern.flags, pattern.groups
         self.groupindex = pattern.groupindex
         self.match, self.fullmatch, self.sub = pattern.match, pattern.fullmatch, pattern.sub
@@ -265,18 +272,34 @@ class FastPattern:
 
     def _scan(self, text: str, pos: int, end: int) -> Iterator[re.Match[str]]:
         prepared = _prepared(text)
-        data, match, search = prepared.data, self._re.match, self._twin.search
+        data, match, next_start = prepared.data, self._re.match, self._next_start
+        if not prepared.chars:  # ASCII: bytes and characters line up
+            while pos <= end:
+                start = next_start(data, pos, end)
+                if start < 0:
+                    return
+                m = match(text, start, end)
+                if m is not None:
+                    yield m
+                    start = m.end() - 1  # never empty: twin() refuses patterns that can be
+                pos = start + 1
+            return
         bpos, bend = prepared.byte(pos), prepared.byte(end)
         while bpos <= bend:
-            hit = search(data, bpos, bend)
-            if hit is None:
+            hit = next_start(data, bpos, bend)
+            if hit < 0:
                 return
-            start = prepared.char(hit.start())
+            start = prepared.char(hit)
             m = match(text, start, end)
             if m is not None:
                 yield m
-                start = m.end() - 1  # never empty: twin() refuses patterns that can be
+                start = m.end() - 1
             bpos = prepared.byte(start + 1)
+
+    def _next_start(self, data: bytes, pos: int, end: int) -> int:
+        """Where the twin first matches in ``data[pos:end]``, or -1."""
+        hit = self._twin.search(data, pos, end)
+        return -1 if hit is None else hit.start()
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None
                ) -> re.Match[str] | None:

@@ -91,6 +91,8 @@ def test_offsets_stay_right_past_wide_characters():
     assert len(found) == 4 and found[-1][1] == "X"
     assert p.search(text, found[0][0][0] + 1).span() == found[1][0]
     assert p.findall(text) == p._re.findall(text)
+    del p._next_start  # google-re2's public search, where its C++ object is out of reach
+    assert [(m.span(), m.group("name")) for m in p.finditer(text)] == found
 
 
 def test_case_rules_are_re_own():
