@@ -205,9 +205,11 @@ def _pdf(data: bytes, name: str, limits: Limits) -> Document:
         for i in range(min(count, limits.max_pages)):
             page = pdf[i]
             textpage = page.get_textpage()
-            texts.append(textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
-                         .replace("\ufffe", "-")  # PDFium's mark for a hyphen at a break
-                         .translate(SYMBOL_GLYPHS))
+            text = (textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+                    .replace("\ufffe", "-"))  # PDFium's mark for a hyphen at a break
+            for glyph, box in SYMBOL_GLYPHS.items():  # str.replace: translate costs 30 ns/char
+                text = text.replace(glyph, box)
+            texts.append(text)
             textpage.close()
             page.close()
             if time.monotonic() - started > limits.seconds:
@@ -293,7 +295,7 @@ SYMBOLS = {"wingdings": {"F0A8": "☐", "F06F": "☐", "F0FE": "☒", "F0FD": "�
            "wingdings 2": {"F0A3": "☐", "F052": "☒", "F053": "☒", "F050": "✓"}}
 # a PDF's text layer gives such glyphs as private-use code points (U+F000 + code) without the
 # font's name: only the checked boxes, whose codes mean nothing else in the common fonts
-SYMBOL_GLYPHS = str.maketrans({"\uf0fe": "☒", "\uf0fd": "☒"})
+SYMBOL_GLYPHS = {"\uf0fe": "☒", "\uf0fd": "☒"}
 
 
 def _docx_blocks(container: Any) -> Iterator[str]:
