@@ -120,6 +120,9 @@ FEDERAL = re.compile(r"^(?:the\s+)?(?:U\.\s?S\.|United\s+States|Department\s+of|
                      r"Contracting\s+Office|VA|VAMC|Medical\s+Center|Air\s+(?:Force\s+)?Base|"
                      r"Naval\s+(?:Station|Base)|National\s+(?:Park|Forest|Laboratory))\b", re.I)
 SUFFIX_RE = re.compile(SUFFIX + r"$")
+UP_TO_SUFFIX = re.compile(rf"^(.*?\b{SUFFIX})(?![\w])")
+TRAILING_SUFFIX = re.compile(rf",?\s+{SUFFIX}$")
+NAME_BEFORE = re.compile(rf"([A-Z][\w'’&.\-]*(?:,?\s+{WORD}){{0,7}}?(?:,?\s+{SUFFIX})?)\s*$")
 TRAIL = re.compile(r"(?:,?\s+(?:and|of|the|for|de|&|to|a|an|in|on|at|by|is))+$|[,.;:\s]+$")
 UEI = re.compile(r"\bUEI(?:\s*(?:SAM|Number|No\.?|#))?\s*[:#]?\s*([A-Z0-9]{12})\b")
 CAGE = re.compile(r"\bCAGE(?:\s*(?:Code|No\.?|#))?\s*[:#]?\s*([A-Z0-9]{5})\b")
@@ -147,7 +150,7 @@ def clean_name(raw: str, keep: str = "first") -> str | None:
     if re.match(r"^S\s", name) or re.search(r"//|\bCUI\b", name):
         return None  # "S UNIQUE QUALIFICATIONS" left over from "CONTRACTOR'S"
     # stop at the first legal suffix: "Acme Inc. of Denver" → "Acme Inc."
-    m = re.search(rf"^(.*?\b{SUFFIX})(?![\w])", name)
+    m = UP_TO_SUFFIX.search(name)
     if m:
         name = m.group(1)
     else:
@@ -176,7 +179,7 @@ def clean_name(raw: str, keep: str = "first") -> str | None:
 
 
 def canonical(name: str) -> str:
-    base = re.sub(rf",?\s+{SUFFIX}$", "", name).strip(" ,")
+    base = TRAILING_SUFFIX.sub("", name).strip(" ,")
     return base or name
 
 
@@ -233,8 +236,7 @@ def _aliases(text: str) -> dict[str, str]:
     out = {}
     for m in ACRONYM.finditer(text):
         head = text[max(0, m.start() - 90): m.start()]
-        full = re.search(rf"([A-Z][\w'’&.\-]*(?:,?\s+{WORD}){{0,7}}?(?:,?\s+{SUFFIX})?)\s*$",
-                         head)
+        full = NAME_BEFORE.search(head)
         if full:
             name = clean_name(full.group(1))
             if name and name[0].upper() == m.group(1)[0].upper() and name_key(name) != name_key(
