@@ -33,7 +33,8 @@ except ImportError:  # pragma: no cover - google-re2 is a dependency; without it
 
 #: below this many characters ``re`` alone is quicker than preparing the text for RE2
 MIN_TEXT = 256
-#: texts this long keep their UTF-8 form for the next pattern (one at a time, per thread)
+#: the last text this long (a document) and the last shorter one (a window scanned by several
+#: patterns) keep their UTF-8 form for the next pattern, per thread
 CACHED_TEXT = 4096
 
 # Python's classes for str patterns, widened (a superset, for a positive class: exact in
@@ -211,7 +212,8 @@ class _Text:
             total = 0
             for m in _NON_ASCII.finditer(text):
                 for i, ch in enumerate(m.group(), m.start()):
-                    total += len(ch.encode("utf-8", "surrogatepass")) - 1
+                    code = ord(ch)  # UTF-8 takes 2, 3 or 4 bytes (a lone surrogate: 3)
+                    total += 1 if code < 0x800 else 2 if code < 0x10000 else 3
                     self.chars.append(i)
                     self.ends.append(i + 1 + total)
                     self.extra.append(total)
@@ -230,11 +232,11 @@ _local = threading.local()
 
 
 def _prepared(text: str) -> _Text:
-    if len(text) < CACHED_TEXT:
-        return _Text(text)  # a sentence or a window: cheap, and the document stays cached
-    last = getattr(_local, "text", None)
+    slot = "document" if len(text) >= CACHED_TEXT else "window"  # a window never evicts it
+    last = getattr(_local, slot, None)
     if last is None or last.text is not text:
-        last = _local.text = _Text(text)
+        last = _Text(text)
+        setattr(_local, slot, last)
     return last
 
 
