@@ -32,7 +32,7 @@ except ImportError:  # pragma: no cover - google-re2 is a dependency; without it
     re2 = None
 
 #: below this many characters ``re`` alone is quicker than preparing the text for RE2
-MIN_TEXT = 256
+MIN_TEXT = 64
 #: the last text this long (a document) and the last shorter one (a window scanned by several
 #: patterns) keep their UTF-8 form for the next pattern, per thread
 CACHED_TEXT = 4096
