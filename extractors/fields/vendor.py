@@ -128,7 +128,7 @@ UEI = re.compile(r"\bUEI(?:\s*(?:SAM|Number|No\.?|#))?\s*[:#]?\s*([A-Z0-9]{12})\
 CAGE = re.compile(r"\bCAGE(?:\s*(?:Code|No\.?|#))?\s*[:#]?\s*([A-Z0-9]{5})\b")
 # the patterns that scan whole documents, through RE2 (see extractors/scan.py)
 CUES = [(w, fast(p)) for w, p in CUES]
-speed_up(globals(), "AFTER_TRIGGER CAGE UEI")
+speed_up(globals(), "AFTER_TRIGGER CAGE NAME_BEFORE UEI")
 
 
 PROSE = re.compile(r"\b(?:Unless|If|When|Where|Which|Whether|Than|Then|Must|Shall|Should|May|"
