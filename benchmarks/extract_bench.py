@@ -6,6 +6,8 @@ Each mode runs in its own process (so peak RSS is its own) over the same files:
 - raw pypdfium2 text of every text-layer PDF (the floor we compare against),
 - raw pdfplumber text of the same PDFs (closing each page),
 - full solesource extraction (text + every field with evidence) of the same PDFs,
+- the same in passes alternating with raw pypdfium2 ones, in one process (the steadiest
+  ratio on a machine whose speed drifts: both fastest passes come from the same minutes),
 - the same in one warm worker process per core (how the extract stage runs),
 - full extraction of every labelled folder (text, DOCX, PDF),
 - OCR of the scanned PDFs, reported separately as pages/s.
@@ -84,9 +86,34 @@ def pooled(files: list[str], repeat: int) -> dict[str, float]:
     return {"seconds": min(passes), "docs": len(files), "pages": pages, "rss_mb": rss}
 
 
+def paired(files: list[str], repeat: int) -> dict[str, float]:
+    """Raw pypdfium2 and full extraction in alternate passes of one process: on a machine
+    whose speed drifts, the ratio of their fastest passes is the steadiest figure."""
+    from extractors import extract
+    from extractors.files import load_target
+
+    _warm()
+    raw, full = [], []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        for name in files:
+            pdfium_text(Path(name))
+        raw.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        for name in files:
+            doc, notice, doc_id = load_target(Path(name))
+            extract(doc, notice, doc_id)
+        full.append(time.perf_counter() - started)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": min(full), "raw_seconds": min(raw), "docs": len(files),
+            "pages": sum(pdfium_text(Path(n)) for n in files), "rss_mb": rss}
+
+
 def worker(mode: str, files: list[str], repeat: int) -> dict[str, float]:
     if mode == "pool":
         return pooled(files, repeat)
+    if mode == "paired":
+        return paired(files, repeat)
     pages = 0
     if mode in ("extract", "folders"):  # load the libraries and the spaCy pipeline untimed
         from extractors import extract
@@ -147,6 +174,7 @@ def main() -> None:
         ("raw pypdfium2 text", run("pypdfium2", text_pdfs, args.repeat)),
         ("raw pdfplumber text", run("pdfplumber", text_pdfs, 1)),
         ("solesource extract (PDF)", run("extract", text_pdfs, args.repeat)),
+        ("same, passes alternating with raw", run("paired", text_pdfs, args.repeat * 2)),
         (f"same, {os.cpu_count()} worker processes", run("pool", text_pdfs, args.repeat * 2)),
         ("solesource extract (all folders)", run("folders", folders, 1)),
         ("solesource extract (scans, OCR)", run("extract", scans, 1)),
@@ -158,7 +186,8 @@ def main() -> None:
     for name, r in rows:
         docs_s = r["docs"] / r["seconds"] if r["seconds"] else 0
         pages_s = r["pages"] / r["seconds"] if r["seconds"] else 0
-        ratio = r["seconds"] / base if "folders" not in name and "scans" not in name else None
+        ratio = r["seconds"] / r.get("raw_seconds", base) if (
+            "folders" not in name and "scans" not in name) else None
         print(f"{name:34} {docs_s:8.1f} {pages_s:8.1f} "
               f"{(f'{ratio:.2f}' if ratio else '-'):>12} {r['rss_mb']:12.0f}")
     ocr = rows[-1][1]
