@@ -18,6 +18,7 @@ import bisect
 import logging
 import re
 import threading
+from array import array
 from collections.abc import Iterator
 from functools import lru_cache
 from re import _constants as C  # type: ignore[attr-defined]
@@ -205,9 +206,10 @@ class _Text:
     def __init__(self, text: str) -> None:
         self.text = text
         self.data = text.encode("utf-8", "surrogatepass")
-        self.chars: list[int] = []  # index of each non-ASCII character
-        self.ends: list[int] = []  # the byte offset just after it
-        self.extra: list[int] = []  # bytes beyond one per character, up to and with it
+        # machine integers, not Python ones: a long non-Latin text stays a few bytes a character
+        self.chars = array("q")  # index of each non-ASCII character
+        self.ends = array("q")  # the byte offset just after it
+        self.extra = array("q")  # bytes beyond one per character, up to and with it
         if len(self.data) != len(text):
             total = 0
             for m in _NON_ASCII.finditer(text):
