@@ -22,7 +22,7 @@ from extractors.fields.vendor import extract_vendors
 from extractors.text import DEFAULT_LIMITS, Limits, load_bytes, load_path
 from extractors.types import Document, Page
 
-VERSION = 2  # bump to re-extract everything stored (2: faster rules, DOCX forms, drawn ticks)
+VERSION = 3  # bump to re-extract everything stored (3: a guide's dates are never deadlines)
 log = logging.getLogger(__name__)
 
 __all__ = ["VERSION", "Document", "Limits", "Page", "extract", "load_bytes", "load_path",
@@ -61,15 +61,22 @@ def _extract(doc: Document, notice: dict[str, Any] | None, doc_id: str | None
                            ) if notice else ""
     agency = normalize_agency(text[:4000]) or (normalize_agency(meta_agency)
                                                if meta_agency.strip() else None)
+    guide = is_guidance(text)
+    dates = extract_dates(doc)
+    if guide:  # a guide's dates are its examples and its own history, no action's deadlines
+        first: dict[str, dict[str, Any]] = {}
+        for d in dates:
+            first.setdefault(d["date"], {**d, "type": "other"})
+        dates = list(first.values())
     result: dict[str, Any] = {
         "id": doc_id or doc.name,
         "doc_kind": kind,
         "agency": agency,
-        "vendors": [] if is_guidance(text) else extract_vendors(doc),
+        "vendors": [] if guide else extract_vendors(doc),
         **amounts,
         "authority": authority,
         "rationale": extract_rationale(doc),
-        "dates": extract_dates(doc),
+        "dates": dates,
         "contract_numbers": contract_numbers(text),
         "status": doc.status,
         "problems": doc.problems,

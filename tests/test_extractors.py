@@ -379,3 +379,15 @@ def test_the_date_another_document_was_signed_is_not_this_ones_signature():
             "Contracting Officer signature: Jane Roe, Date signed: 3/2/2026")
     got = {(d["type"], d["date"]) for d in extract_dates(Document.from_text(text))}
     assert ("other", "2026-02-26") in got and ("signature", "2026-03-02") in got
+
+
+def test_a_guide_names_no_vendor_and_no_deadline():
+    """A guide's dates are examples and history: typed "other", never an action's deadline."""
+    text = ("A Guide to Emergency IT Purchases\n\nAgencies used this path in 2020. Quotes were "
+            "due by July 1, 2020, and Acme Inc. is the only source for the licenses. The "
+            "period of performance began March 23, 2020 and ends September 15, 2020.")
+    result = extract(doc(text))
+    assert result["vendors"] == []
+    assert result["dates"] and {d["type"] for d in result["dates"]} == {"other"}
+    plain = extract(doc(text.replace("A Guide to", "Justification for")))
+    assert {d["type"] for d in plain["dates"]} - {"other"}  # the same dates, typed, elsewhere
