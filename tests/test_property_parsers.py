@@ -98,3 +98,13 @@ def test_money_is_finite_and_non_negative(before, amount, after):
     result = extract_amounts(Document.from_text(text))
     headline = result["amount"]
     assert headline is None or headline["value_usd"] is None or headline["value_usd"] >= 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=300), st.lists(st.sampled_from(
+    ["the", "award", "Acme", "é", "123", "$", "____", "\ufffd", "ǅ", "x", "\n"]),
+    max_size=80).map(" ".join)))
+def test_the_quick_ocr_answer_is_the_garbage_score_answer(text: str) -> None:
+    from extractors.text import garbage_score, needs_ocr
+
+    assert needs_ocr(text) == (garbage_score(text) > 0.5)
