@@ -129,6 +129,15 @@ def test_agency_aliases_are_one_agency_under_its_department():
     assert not matches("HHS", normalize("ICE")["path"])
 
 
+def test_a_contract_vehicle_named_for_an_agency_is_not_the_buyer():
+    assert normalize("Order against GSA Schedule 47QTCA19D00AB held by Tyler Inc.") is None
+    assert normalize("Released under Fair Opportunity on GSA Alliant 3 and NASA SEWP V") is None
+    found = normalize("The order on the GSA Federal Supply Schedule is placed by ICE.")
+    assert found and found["normalized"] == "U.S. Immigration and Customs Enforcement"
+    assert normalize("The GSA Public Buildings Service")["normalized"] == (
+        "General Services Administration")
+
+
 def test_notice_traps():
     assert notice_class("A single source of truth for all records.", {"type": "Special Notice"}
                         )[0] == "neither"

@@ -52,6 +52,20 @@ def load_table(path: Path = TABLE) -> dict[str, Agency]:
     return table
 
 
+# "GSA Schedule", "NASA SEWP", "NIH CIO-SP3": a contract vehicle named for the agency that
+# runs it, which any agency orders from — not the agency buying
+VEHICLE = re.compile(r"[\s'’s-]*(?:Multiple\s+Award\s+|Federal\s+Supply\s+|FSS\s+|IT\s+)?"
+                     r"(?:Schedules?\b|MAS\b|Advantage|eBuy|SEWP|GWAC|CIO-SP|ITES|OASIS|"
+                     r"Alliant|STARS|VETS\s+2|Polaris|contract\s+vehicle)", re.I)
+
+
+def _first_as_buyer(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    for m in pattern.finditer(text):
+        if not VEHICLE.match(text, m.end()):
+            return m
+    return None
+
+
 def path_of(name: str, table: dict[str, Agency]) -> list[str]:
     out: list[str] = []
     while name and name in table and name not in out:
@@ -69,7 +83,7 @@ def normalize(text: str, table: dict[str, Agency] | None = None) -> dict[str, An
     for agency in table.values():
         if not agency.may_occur(words, cased):
             continue
-        found = [m for m in (p.search(text) for p in agency.patterns) if m]
+        found = [m for m in (_first_as_buyer(p, text) for p in agency.patterns) if m]
         if found:
             m = min(found, key=lambda x: x.start())
             depth = len(path_of(agency.name, table))
