@@ -400,3 +400,17 @@ def test_a_guide_names_no_vendor_and_no_deadline():
     assert result["dates"] and {d["type"] for d in result["dates"]} == {"other"}
     plain = extract(doc(text.replace("A Guide to", "Justification for")))
     assert {d["type"] for d in plain["dates"]} - {"other"}  # the same dates, typed, elsewhere
+
+
+def test_vendor_phrasings_seen_in_the_wild():
+    cases = {
+        "Contractor: Siemens Healthineers\nAddress: 40 Liberty Blvd, Malvern, PA":
+            "Siemens Healthineers",  # a form field's value ends at its line
+        "Only Microsoft Corporation can provide the source code updates required.":
+            "Microsoft Corporation",  # the adverb opening the sentence is not the name
+        "The order will be placed with Acme Distributors LLC for the licenses.":
+            "Acme Distributors LLC",
+    }
+    for text, name in cases.items():
+        assert [v["name"] for v in extract_vendors(doc(text))][:1] == [name], text
+    assert extract_vendors(doc("The camera may be replaced with High definition units.")) == []

@@ -60,7 +60,7 @@ CUES = [
                      r"directed|brand[- ]name)\s+(?:[\w-]+\s+){0,7}?(?:to|with|from)\s+", re.I)),
     (2.0, re.compile(r"(?:award(?:ed|ing)?|issu(?:e|ed|ing)|negotiat(?:e|ed|ing)|modif(?:y|ied)|"
                      r"extend|place|enter\s+into|solicit|procure[ds]?|purchase[ds]?|"
-                     r"acquire[ds]?)\s+(?:(?:a|an|the|of|this|its|existing|new|sole|firm|fixed|"
+                     r"acquire[ds]?|\bplac(?:ed|ing))\s+(?:(?:a|an|the|of|this|its|existing|new|sole|firm|fixed|"
                      r"price|source|bridge|single|follow-on|purchase|delivery|task|blanket|"
                      r"short-term|interim|noncompetitive|competitive|commercial|current|No\.|contract|"
                      r"(?-i:(?=[A-Z-]*\d)[A-Z0-9][A-Z0-9-]{5,})|"
@@ -120,6 +120,10 @@ FEDERAL = re.compile(r"^(?:the\s+)?(?:U\.\s?S\.|United\s+States|Department\s+of|
                      r"Contracting\s+Office|VA|VAMC|Medical\s+Center|Air\s+(?:Force\s+)?Base|"
                      r"Naval\s+(?:Station|Base)|National\s+(?:Park|Forest|Laboratory))\b", re.I)
 SUFFIX_RE = re.compile(SUFFIX + r"$")
+# an article, or an adverb opening the sentence: "Only Microsoft Corporation can provide"
+LEADING = re.compile(r"^(?:(?:the|a|an)\s+|(?:Only|However|Therefore|Currently|Additionally|"
+                     r"Accordingly|Thus|Also|Because|Since|Although|Whereas|Furthermore|"
+                     r"Moreover|Consequently|Previously|Presently)(?:,?\s+))", re.I)
 UP_TO_SUFFIX = re.compile(rf"^(.*?\b{SUFFIX})(?![\w])")
 TRAILING_SUFFIX = re.compile(rf",?\s+{SUFFIX}$")
 NAME_BEFORE = re.compile(rf"([A-Z][\w'’&.\-]*(?:,?\s+{WORD}){{0,7}}?(?:,?\s+{SUFFIX})?)\s*$")
@@ -146,7 +150,7 @@ def clean_name(raw: str, keep: str = "first") -> str | None:
     name = parts[0] if keep == "first" else parts[-1]
     name = re.sub(r"['’]s$", "", name)
     name = re.sub(r"(?<=[a-z])\d{3,}.*$", "", name)  # "Amster Howard1562 South Yank Street"
-    name = re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.I)
+    name = LEADING.sub("", name)
     if re.match(r"^S\s", name) or re.search(r"//|\bCUI\b", name):
         return None  # "S UNIQUE QUALIFICATIONS" left over from "CONTRACTOR'S"
     # stop at the first legal suffix: "Acme Inc. of Denver" → "Acme Inc."
@@ -198,6 +202,10 @@ def candidates(doc: Document) -> list[tuple[float, str, int, int]]:
             if text[m.end(): m.end() + 1] in ("'", "’"):
                 continue  # "THE PROPOSED CONTRACTOR'S UNIQUE QUALIFICATIONS"
             n = NAME_SUFFIXED.match(text, m.end()) or NAME_PLAIN.match(text, m.end())
+            if n and "\n" in n.group("name") and text.startswith(":", n.end("name")):
+                line_end = text.find("\n", m.end())  # "Contractor: X\nAddress: …": X alone
+                n = NAME_SUFFIXED.match(text, m.end(), line_end) or NAME_PLAIN.match(
+                    text, m.end(), line_end)
             if not n or text[n.end("name"): n.end("name") + 2].startswith(":"):
                 continue
             name = clean_name(n.group("name"))
