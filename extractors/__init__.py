@@ -22,7 +22,7 @@ from extractors.fields.vendor import extract_vendors
 from extractors.text import DEFAULT_LIMITS, Limits, load_bytes, load_path
 from extractors.types import Document, Page
 
-VERSION = 3  # bump to re-extract everything stored (3: a guide's dates are never deadlines)
+VERSION = 3  # bump to re-extract everything stored (3: date roles — guides, FR 'DATES:', signers)
 log = logging.getLogger(__name__)
 
 __all__ = ["VERSION", "Document", "Limits", "Page", "extract", "load_bytes", "load_path",

@@ -414,3 +414,16 @@ def test_vendor_phrasings_seen_in_the_wild():
     for text, name in cases.items():
         assert [v["name"] for v in extract_vendors(doc(text))][:1] == [name], text
     assert extract_vendors(doc("The camera may be replaced with High definition units.")) == []
+
+
+def test_date_roles_from_wording_seen_in_the_wild():
+    def roles(text: str) -> list[tuple[str, str]]:
+        return [(d["type"], d["date"]) for d in extract_dates(doc(text))]
+
+    assert roles("ACTION: Notice of proposed award.\nDATES:\nEffective Date: May 1, 2011.\n"
+                 ) == [("pop_start", "2011-05-01")]
+    assert roles("VA Form 10-1234\nEffective Date: 01/15/2019") == []  # a form's revision
+    assert roles("The contract is under a 52.217-8 extension, which cannot be extended beyond "
+                 "15 January 2026.") == [("contract_expiration", "2026-01-15")]
+    assert roles("NOV 5, 2025 Jeffery Koses Senior Procurement Executive"
+                 ) == [("signature", "2025-11-05")]

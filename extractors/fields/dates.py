@@ -32,6 +32,8 @@ ODD_DIGIT = re.compile("[\u03ec-\u03f5]")  # translating costs ~30 ns a characte
 SKIP_BEFORE = re.compile(r"(?:\bRev(?:ision|ised)?\.?(?::\s*\d+[^\n]{0,30})?|\bForm\b[^\n]{0,30}|"
                          r"\bVersion(?:\s+Control)?(?:\s+Date)?|\bUpdated|\bEdition|\bdtd|\bFAC\b|"
                          r"\bOMB\b|\bEffective(?:\s+Date)?|\bFiled|\bPrinted)\s*[:#]?\s*$", re.I)
+# a Federal Register notice's "DATES: Effective Date: …" is the action's date, not a form's
+FR_EFFECTIVE = re.compile(r"DATES\s*:\s*Effective(?:\s+Date)?\s*:?\s*$")
 FIELD = r"[\s:*\-]*(?:\([^)\n]{0,14}\))?[\s:*\-]*$"
 TIME_DEADLINE = re.compile(
     r"(?:not?\s+later\s+than|NLT|on\s+or\s+before|by|before|until|prior\s+to)\s+\d{1,2}(?::\d{2})?"
@@ -71,7 +73,9 @@ ROLES = [
                              r"start\w*)?\s*$|\bbetween\s*$|"
                              r"\bbetween\s[^.\n]{0,30}\d{4}\s*(?:to|and|through|thru|-|–)\s*$",
                              re.I)),
-    ("contract_expiration", re.compile(r"expir\w+[^.\n]{0,60}$|(?:current|existing)\s+contract"
+    ("contract_expiration", re.compile(r"expir\w+[^.\n]{0,60}$|(?:cannot|can\s*not|may\s+not)\s+"
+                                       r"be\s+extended\s+(?:beyond|past|after)\s*$|"
+                                       r"(?:current|existing)\s+contract"
                                        r"[^.\n]{0,60}(?:ends?|through|until)\s*(?:on)?\s*$|"
                                        r"(?:contract|order)[^.\n]{0,40}(?:will\s+)?(?:ends?|"
                                        r"expires?)\s+(?:on\s+)?$", re.I)),
@@ -83,7 +87,8 @@ AFTER_ROLES = [
                                        r"^,?\s*(?:when|on\s+which)\s+the\s+(?:current|existing)"
                                        r"\s+contract\s+(?:expires|ends)", re.I)),
     ("signature", re.compile(r"^\s*_{2,}|^[_\s]*[A-Z][a-z]+\s+[A-Z][\w.]*[^\n]{0,40}"
-                             r"(?:Officer|Director|Chief|Administrator|Manager|Specialist|Date)\b")),
+                             r"(?:Officer|Director|Chief|Administrator|Manager|Specialist|Date|"
+                             r"Executive|Advocate|Counsel)\b")),
 ]
 OTHER_PAPER = re.compile(r"\b(?:memo(?:randum)?|letter|D\s?&\s?F|determination|class\s+deviation|"
                          r"waiver|approval)\b[^.\n]{0,40}\bsigned\s+(?:on\s+)?$", re.I)
@@ -129,7 +134,8 @@ def find_dates(text: str) -> list[tuple[int, int, str]]:
             when = parse_match(m)
             if when is None:
                 continue
-            if SKIP_BEFORE.search(text[max(0, m.start() - 40): m.start()]):
+            lead = text[max(0, m.start() - 40): m.start()]
+            if SKIP_BEFORE.search(lead) and not FR_EFFECTIVE.search(lead):
                 continue
             found[m.start()] = (m.start(), m.end(), when)
             taken.append((m.start(), m.end()))
