@@ -427,3 +427,11 @@ def test_date_roles_from_wording_seen_in_the_wild():
                  "15 January 2026.") == [("contract_expiration", "2026-01-15")]
     assert roles("NOV 5, 2025 Jeffery Koses Senior Procurement Executive"
                  ) == [("signature", "2025-11-05")]
+    # a signing in the sentence before is not this date's; one close by (OCR's stray period) is
+    assert roles("The J&A was signed by the Contracting Officer on February 26, 2025. Contract "
+                 "36E79725D0024 contains an ordering period of March 3, 2025, through June 2, "
+                 "2025.")[1] == ("other", "2025-03-03")
+    assert roles("Digitally signed by. BRIAN LOGSDON Date: 2026.07.07 09:25:29 -04'00'"
+                 ) == [("signature", "2026-07-07")]
+    assert roles("The new team was assigned to draft the solicitation in April 2025."
+                 ) == [("other", "2025-04")]

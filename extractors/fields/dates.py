@@ -59,7 +59,7 @@ ROLES = [
                                 r"\s+or\s+before)\s*[^.\n]{0,45}$|response\s+date" + FIELD + "|"
                                 r"closing\s+date" + FIELD + r"|due\s+(?:date|by|on)[^.\n]{0,20}$",
                                 re.I)),
-    ("signature", re.compile(r"(?:^|\n)\s*Date\s*:\s*$|digitally\s+signed|signature|signed|"
+    ("signature", re.compile(r"(?:^|\n)\s*Date\s*:\s*$|digitally\s+signed|\bsignature|\bsigned|"
                              r"\bdate\s+signed|\bconcur|approv(?:ed|al)\s*(?:by|date|on)?[^.\n]{0,"
                              r"40}$|"
                              r"(?:Officer|Executive|Counsel|Advocate|Activity|Chief|Director)"
@@ -152,13 +152,18 @@ def extract_dates(doc: Document) -> list[dict[str, Any]]:
         raw_lead = text[max(0, start - 110): start]
         lead = re.sub(r"[ \t]*\n[ \t]*(?=[a-z0-9(])", " ", raw_lead)  # rejoin wrapped lines
         lead = OCR_SPECK.sub(" ", lead)  # "period -of performance"
-        role = next((name for name, pattern in ROLES if pattern.search(lead)), "other")
+        sentence_lead = lead[lead.rfind(". ") + 1:] if ". " in lead else lead
+        # a signing in the sentence before ("signed by the CO on 2/26/25. Contract X runs from
+        # 3/3/25") does not make this date a signature: the signing words count in this
+        # sentence, or close by (OCR puts stray periods into signature blocks)
+        signing_zone = lead[-max(60, len(sentence_lead)):]
+        role = next((name for name, pattern in ROLES if pattern.search(
+            signing_zone if name == "signature" else lead)), "other")
         tail = text[end: end + 80]
         for name, pattern in AFTER_ROLES:
             if role in ("other", "signature") and pattern.search(tail):
                 role = name
                 break
-        sentence_lead = lead[lead.rfind(". ") + 1:] if ". " in lead else lead
         if role == "signature" and OTHER_PAPER.search(sentence_lead):
             role = "other"  # "the urgency memo signed on 2/26/26": another document's date
         if role in ("award", "contract_expiration", "pop_start", "pop_end", "signature") and \
