@@ -410,10 +410,23 @@ def test_vendor_phrasings_seen_in_the_wild():
             "Microsoft Corporation",  # the adverb opening the sentence is not the name
         "The order will be placed with Acme Distributors LLC for the licenses.":
             "Acme Distributors LLC",
+        "Award will be made to Johnson Controls Federal Systems for the chillers.":
+            "Johnson Controls Federal Systems",
+        "The required software is only available from ESRI.": "ESRI",
+        "This is a follow-on to contract W911QY-20-C-0012 with Battelle Memorial Institute.":
+            "Battelle Memorial Institute",
     }
     for text, name in cases.items():
         assert [v["name"] for v in extract_vendors(doc(text))][:1] == [name], text
     assert extract_vendors(doc("The camera may be replaced with High definition units.")) == []
+    # FAR 8.405-6 boilerplate names no company
+    assert extract_vendors(doc("the new work is a logical follow-on to an original Federal "
+                               "Supply Schedule order or BPA provided that the original order "
+                               "or BPA was placed in accordance with FSS procedures")) == []
+    # one company, named once: not again by the tail of its name
+    names = [v["name"] for v in extract_vendors(doc(
+        "Elbit Systems of America, LLC holds the proprietary data rights to the system."))]
+    assert names == ["Elbit Systems of America, LLC"]
 
 
 def test_date_roles_from_wording_seen_in_the_wild():

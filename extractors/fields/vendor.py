@@ -37,6 +37,11 @@ CUES = [
                      r"\b(?:AWARDEE|VENDOR|CONTRACTOR|OFFEROR|COMPANY|SOURCE)(?:['’]?S)?\s+NAME\s*"
                      r"\*?\s*:?\s*|\b(?:Vendor|Contractor|Awardee|Company)\s+Name\s*:?\s*")),
     (3.0, re.compile(r"\bTo\s+Fund\s+(?:the\s+)?", re.I)),
+    (2.5, re.compile(r"\baward\s+(?:will|shall|is\s+to|is\s+expected\s+to)\s+be\s+made\s+to\s+"
+                     r"(?:the\s+)?|\baward\s+is\s+(?:being\s+)?made\s+to\s+(?:the\s+)?|"
+                     r"\b(?:only|solely|exclusively)\s+available\s+(?:from|through)\s+(?:the\s+)?|"
+                     r"\bavailable\s+(?:only|solely|exclusively)\s+(?:from|through)\s+(?:the\s+)?",
+                     re.I)),
     (2.5, re.compile(r"\baward\w*\s+(?:of\s+)?(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,4}?(?:"
                      r"cooperative\s+agreement|grant|supplement|contract|agreement|order)\s+(?:in\s+"
                      r"the\s+amount\s+of\s+\S+\s+)?to\s+(?:the\s+)?", re.I)),
@@ -47,8 +52,10 @@ CUES = [
                      r"[^.]{0,120}?\b(?:to|with)\s+(?=(?-i:[A-Z]))", re.I)),
     (2.5, re.compile(r"(?:intends?|proposes?|plans?)\s+to\s+(?:solicit|award|negotiate\s+with|"
                      r"contract\s+with)\s+", re.I)),
-    (2.0, re.compile(r"(?:current|existing|incumbent|bridge|prior)\s+(?:[\w()-]+\s+){0,5}?"
-                     r"(?:contract|order|BPA)\b[^.]{0,90}?\bwith\s+", re.I)),
+    (2.0, re.compile(r"follow[- ]on\s+to\s+(?:the\s+)?(?:contract|order)\s+(?:No\.?\s*)?"
+                     r"(?-i:[A-Z0-9][A-Z0-9-]{6,})\s+(?:with|awarded\s+to)\s+", re.I)),
+    (2.0, re.compile(r"(?:current|existing|incumbent|bridge|prior)\s+"
+                     r"(?:[\w()-]+\s+){0,5}?(?:contract|order|BPA)\b[^.]{0,90}?\bwith\s+", re.I)),
     (3.0, re.compile(r"(?:^|\n)-?\s*(?:Awardee|Awardee\s+Name|Contractor\s+Awarded\s+Name|"
                      r"Vendor\s+Name|Contractor\s+Name)\s*\*?\s*\n-?\s*", re.I)),
     (3.0, re.compile(r"proposed\s+(?:contractor|source|vendor)s?\s*\([^)\n]{0,40}\)[^:\n]{0,140}:"
@@ -113,7 +120,7 @@ STOP = re.compile(r"^(?:the\s+)?(?:NOTICES?|SUMMARY|AGENCY|ACTION|SAT|Revision|F
                   r"Unusual|Compelling|Urgen\w*|Attachment|Enclosure|Table|Figure|Page|"
                   r"Cardiolog\w*|Network|Memorandum|Bulletin|Instruction|Procurement|Detail|Details|"
                   r"Demonstrate|Explain|Describe|Identify|Provide|Bldg|Building|Suite|Room|Division|As|"
-                  r"Efforts)(?=\W|$)",
+                  r"Efforts|Competition)(?=\W|$)",
                   re.I)
 FEDERAL = re.compile(r"^(?:the\s+)?(?:U\.\s?S\.|United\s+States|Department\s+of|Dept\.?\s+of|"
                      r"Federal\s|Fort\s|Camp\s|Joint\s+Base)|\b(?:Agency|Command|Directorate|"
@@ -308,10 +315,15 @@ def extract_vendors(doc: Document, limit: int = 5) -> list[dict[str, Any]]:
     suffixed = [k for k in ranked if SUFFIX_RE.search(display[k]) and scores[k] >= 0.8]
     lone = suffixed[0] if len(suffixed) == 1 and not any(scores[k] >= 1.5 for k in ranked) \
         else None  # the only company the document names at all
-    out = []
+    out: list[dict[str, Any]] = []
     for key in ranked[:limit]:
         if scores[key] < 1.5 and key != lone:
             continue
+        if any(f" {key} " in f" {name_key(v['name'])} " and (
+                name_key(v["name"]).endswith(key) or name_key(v["name"]).startswith(key))
+               for v in out):
+            continue  # "America, LLC" ends "Elbit Systems of America, LLC"; "Philips" starts
+            # "Philips North America": the same company, named once
         start, end = first[key]
         s, e = sentence_span(text, start, end)
         out.append({"name": display[key], "canonical": canonical(display[key]),
