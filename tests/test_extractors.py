@@ -448,3 +448,17 @@ def test_date_roles_from_wording_seen_in_the_wild():
                  ) == [("signature", "2026-07-07")]
     assert roles("The new team was assigned to draft the solicitation in April 2025."
                  ) == [("other", "2025-04")]
+
+
+def test_amount_wording_seen_in_the_wild():
+    def headline(text: str) -> float | None:
+        found = extract_amounts(doc(text))["amount"]
+        return found and found["value_usd"]
+
+    assert headline("Fines of up to $50,000 may apply. The contract value is $3.4 million."
+                    ) == 3_400_000
+    # the old contract's value is history; the bridge's estimate is the headline
+    assert headline("The existing contract's total value was $10M; this bridge is estimated "
+                    "at $2.1M.") == 2_100_000
+    assert headline("This J&A supports a bridge extension of the existing contract. The "
+                    "estimated value is $2M.") == 2_000_000

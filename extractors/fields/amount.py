@@ -33,14 +33,16 @@ CUE = re.compile(
     r"independent\s+government\s+(?:cost\s+)?estimate|\bIG(?:C)?E\b|quote\s+(?:is|was|of|"
     r"total\w*)|estimate\s+value|estimated\s+amount|(?:^|\n)\s*(?:Total\s+)?Amount\s*:|"
     r"price\s+quote|quoted\s+(?:price|at)|\b(?:Total\s+|Award\s+|Estimated\s+)?Amount\s*:|"
-    r"(?:^|\n|\.\s)\s*(?:Total\s+|Estimated\s+|Contract\s+)?Value\s*:", re.I)
+    r"(?:^|\n|\.\s)\s*(?:Total\s+|Estimated\s+|Contract\s+)?Value\s*:|\bcontract\s+value\b", re.I)
 DISTRACT = re.compile(
     r"threshold|exceed(?:s|ing)?\s+(?:the\s+)?\$|not\s+exceeding|over\s+\$|more\s+than|greater\s+"
     r"than|less\s+than|below|under\s+\$|above|up\s+to\s+\$|approv|competition\s+advocate|"
     r"procurement\s+executive|head\s+of\s+(?:the\s+)?(?:contracting|agency)|previous(?:ly)?|"
     r"prior\s+|to\s+date|already|savings?|los(?:s|ses)|impact|damage|fine[sd]?\b|penalt|"
     r"revenue|budget|economic|industry|market|annual\s+sales|size\s+standard|total\s+awarded|"
-    r"awarded\s+(?:amount|value)|history|per\s+(?:hour|unit|"
+    r"awarded\s+(?:amount|value)|history|(?:existing|current|incumbent|original|predecessor)\s+"
+    r"contract(?:['’]s)?\s+(?:total\s+|overall\s+|cumulative\s+)?(?:value|ceiling|cost|price|"
+    r"amount)(?=[^.;]*$)|per\s+(?:hour|unit|"
     r"each|item|dose)|unit\s+price|simplified\s+acquisition|micro-?purchase|SAT\b", re.I)
 KINDS = [
     (re.compile(r"not[- ]to[- ]exceed|\bNTE\b|ceiling|maximum", re.I), "ceiling"),
