@@ -462,3 +462,24 @@ def test_amount_wording_seen_in_the_wild():
                     "at $2.1M.") == 2_100_000
     assert headline("This J&A supports a bridge extension of the existing contract. The "
                     "estimated value is $2M.") == 2_000_000
+
+
+def test_an_8a_sole_source_is_its_own_category():
+    found = extract_authority(doc("This 8(a) sole source award is made under FAR 19.808-1(a) "
+                                  "and 15 U.S.C. 637(a)(1)(D)."))
+    assert found["category"] == "sba_8a"
+    assert found["citations"] == ["FAR 19.808-1(a)", "15 U.S.C. 637(a)(1)(D)"]
+    # FAR 6.302-5(b)(4) authorizes 8(a) sole sources by statute: the 8(a) says which
+    assert extract_authority(doc("Authority: FAR 6.302-5(b)(4); an 8(a) sole source under FAR "
+                                 "19.808-1."))["category"] == "sba_8a"
+    assert extract_authority(doc("FAR 6.302-2, unusual and compelling urgency. The firm is an "
+                                 "8(a) participant (FAR 19.808-1)."))["category"] == "urgency"
+
+
+def test_a_template_header_listing_authorities_cites_none_of_them():
+    text = ("FAR 6.302 FAR 8.405-6 FAR 13.106-1 FAR 16.505 FAR 19.808-1 FAR 13.5 Justification "
+            "for Other Than Full and Open Competition\n\n5. Authority: 41 U.S.C. 3304(a)(2), "
+            "FAR 6.302-2, unusual and compelling urgency.")
+    found = extract_authority(doc(text))
+    assert found["category"] == "urgency"
+    assert found["citations"] == ["41 U.S.C. 3304(a)(2)", "FAR 6.302-2"]

@@ -17,11 +17,11 @@ FAR_RE = re.compile(
     r"(?:\s*\(FAR\))?)(?:\s+(?:Class\s+)?Deviation)?\s*(?:Part\s+|Subpart\s+|§+\s*|"
     r"[Ss]ection\s+)?)?"
     r"(?<![\d.])(?P<base>6\.30[2-7]|6\.10[34]|8\.405\s*-\s*6|13\.106\s*-\s*[13]|13\.501|13\.5\b|"
-    r"13\.101\s*-\s*3|16\.505|12\.102|8\.402)(?P<dash>\s*-\s*\d{1,2}\b|(?<=6\.103)[1-7]\b|"
+    r"13\.101\s*-\s*3|16\.505|12\.102|8\.402|19\.808\s*-\s*1)(?P<dash>\s*-\s*\d{1,2}\b|(?<=6\.103)[1-7]\b|"
     r"(?<=6\.302)[1-7]\b)?" + PAREN)  # "FAR 6.1032": a dash lost in copying
 USC_RE = re.compile(
-    r"\b(?P<title>10|41|40|38)\s*U\.?\s?S\.?\s?C\.?\s*(?:§+\s*|[Ss]ec(?:tion|\.)\s*)?"
-    r"(?P<sec>3304|3204|2304|253|252|1901|1903|152|501|8127)\b" + PAREN)
+    r"\b(?P<title>10|41|40|38|15)\s*U\.?\s?S\.?\s?C\.?\s*(?:§+\s*|[Ss]ec(?:tion|\.)\s*)?"
+    r"(?P<sec>3304|3204|2304|253|252|1901|1903|152|501|8127|637)\b" + PAREN)
 CHECKED = re.compile(r"[☒☑■✔✓]|\[\s*[xX]\s*\]|\(\s*[xX]\s*\)")
 UNCHECKED = re.compile(r"[☐□]|\[\s*\]|\(\s*\)")
 
@@ -83,7 +83,8 @@ def find_citations(text: str) -> list[Cite]:
             continue  # 13.106-3(a) is about price reasonableness
         family = ("part6" if base.startswith("6.") else "8.405" if base.startswith("8.405")
                   else "16.505" if base == "16.505" else "12.102" if base == "12.102"
-                  else "8.402" if base == "8.402" else "13.106")
+                  else "8.402" if base == "8.402" else "8a" if base.startswith("19.808")
+                  else "13.106")
         if base == "6.302" and not dash:
             exception = _prose_exception(text[m.end(): m.end() + 160])
         out.append(Cite(norm, m.start(), m.end(), exception, family))
@@ -96,12 +97,38 @@ def find_citations(text: str) -> list[Cite]:
             exception = pm.group(2)
         elif sec in ("2304", "253", "252") and pm and pm.group(1) == "c":
             exception = pm.group(2)  # 252(c) is a common miscite of 253(c)
+        if sec == "637" and (title != "15" or not paren.startswith("(a)")):
+            continue  # 15 U.S.C. 637(a): the Small Business Act's 8(a) program
         family = "part6" if sec in ("3304", "3204", "2304", "253", "252") else (
-            "13.106" if sec == "1901" and "(e)" in paren else "statute-other")
+            "13.106" if sec == "1901" and "(e)" in paren else "8a" if sec == "637"
+            else "statute-other")
         out.append(Cite(norm, m.start(), m.end(), exception, family))
     cites = _only_checked(text, sorted(out, key=lambda c: c.start))
     cites = _drop_form_lists(text, cites)
+    cites = _drop_menus(text, cites)
     return _drop_bare_when_specific(cites)
+
+
+MENU_GAP = re.compile(r"[\s,;/|•·-]{0,4}")
+
+
+def _drop_menus(text: str, cites: list[Cite]) -> list[Cite]:
+    """A template's header listing authorities back to back ("FAR 6.302 FAR 8.405-6 FAR
+    13.106-1 FAR 16.505 FAR 19.808-1") offers choices; it cites none of them. A run of four
+    or more citations with nothing but spaces or commas between them, from three or more
+    families, is dropped unless one of them is ticked."""
+    runs: list[list[Cite]] = []
+    for c in cites:
+        if runs and MENU_GAP.fullmatch(text[runs[-1][-1].end: c.start]):
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    drop: set[int] = set()
+    for run in runs:
+        if len(run) >= 4 and len({c.family for c in run}) >= 3 and not any(
+                CHECKED.search(text[max(0, c.start - 12): c.start]) for c in run):
+            drop.update(id(c) for c in run)
+    return [c for c in cites if id(c) not in drop]
 
 
 def _drop_bare_when_specific(cites: list[Cite]) -> list[Cite]:
@@ -158,6 +185,8 @@ def _only_checked(text: str, cites: list[Cite]) -> list[Cite]:
 
 def category_for(cites: list[Cite]) -> str | None:
     part6 = [c.exception for c in cites if c.family == "part6" and c.exception]
+    if any(c.family == "8a" for c in cites) and set(part6) <= {"5"}:
+        return "sba_8a"  # an 8(a) sole source, which FAR 6.302-5(b)(4) authorizes by statute
     if part6:
         counts = Counter(part6)
         first = part6[0]
