@@ -15,7 +15,7 @@ from extractors.fields.agency import matches, normalize
 from extractors.fields.amount import extract_amounts, find_money
 from extractors.fields.authority import category_for, extract_authority, find_citations
 from extractors.fields.dates import extract_dates, find_dates
-from extractors.fields.kind import notice_class
+from extractors.fields.kind import doc_kind, notice_class
 from extractors.fields.vendor import extract_vendors
 
 
@@ -483,3 +483,17 @@ def test_a_template_header_listing_authorities_cites_none_of_them():
     found = extract_authority(doc(text))
     assert found["category"] == "urgency"
     assert found["citations"] == ["41 U.S.C. 3304(a)(2)", "FAR 6.302-2"]
+
+
+def test_a_ja_under_far_13_5_is_a_ja_and_one_up_to_the_sat_a_simplified_justification():
+    body = "\n\n1. Contracting Activity: Department of Veterans Affairs.\n" + "x " * 200
+    assert doc_kind("Justification and Approval (J&A) when using Simplified Acquisition "
+                    "Procedures for Commercial Products exceeding the SAT, pursuant to 41 "
+                    "U.S.C. 1901" + body, True) == "ja"
+    assert doc_kind("Justification Review Document for Other than Full and Open Competition- "
+                    "FAR Part 13.501" + body, True) == "ja"
+    assert doc_kind("JUSTIFICATION & APPROVAL FOR OTHER THAN FULL AND OPEN COMPETITION for "
+                    "SIMPLIFIED ACQUISITIONS OVER $10,000 AND UP TO $250,000 (See FAR 13.106-1)"
+                    + body, True) == "ssj"
+    assert doc_kind("SOLE SOURCE JUSTIFICATION UNDER SIMPLIFIED PROCEDURES FOR CERTAIN "
+                    "COMMERCIAL ITEMS IN ACCORDANCE WITH FAR 13.5" + body, True) == "ssj"

@@ -45,6 +45,14 @@ SIMPLIFIED = re.compile(r"simplified\s+acquisition|13\.106|13\.101-3|13\.501|\b1
 ABOVE_SAT = re.compile(r">\s*SAT\b|(?:above|exceed(?:s|ing))\s+the\s+(?:simplified\s+acquisition\s+"
                        r"threshold|SAT)|6\.302-\d|6\.103-\d|3304\s?\(a\)|3204\s?\(a\)|"
                        r"2304\s?\(c\)|253\s?\(c\)", re.I)
+# a J&A under FAR 13.5 (commercial products above the SAT) is a J&A; one for a buy up to the
+# SAT under FAR 13.106 is a sole-source justification under simplified procedures
+SUBPART_13_5 = re.compile(r"13\.501|\b13\.5\b|commercial\s+(?:items?|products?)|\b1901\b|"
+                          r"(?:above|exceed(?:s|ing))\s+the\s+(?:simplified\s+acquisition\s+"
+                          r"threshold|SAT)", re.I)
+BELOW_SAT = re.compile(r"13\.106|13\.101-3|not\s+exceeding\s+the\s+(?:SAT|simplified)|"
+                       r"(?:<|up\s+to|below|under)\s*(?:the\s+)?SAT\b|micro-?purchase|"
+                       r"up\s+to\s+\$\s?\d{3},\d{3}\b", re.I)
 GUIDANCE = re.compile(r"\bRead\s+About\b|For\s+Training\s+Purposes|\bguide\s+(?:to|for)\b|"
                       r"frequently\s+asked\s+questions|\bFAQs?\b|\bwebinar\b|"
                       r"this\s+(?:guide|document)\s+(?:provides|explains|describes)", re.I)
@@ -102,6 +110,9 @@ def doc_kind(text: str, has_authority: bool) -> str:
         if FAIR_OPP.search(zone) and not JA.search(zone[:300]):
             return "fair_opportunity"
         if zone is title and (JA.search(zone) or SSJ_TITLE.search(zone)):
+            if JA.search(zone) and not SSJ_TITLE.search(zone) and SUBPART_13_5.search(zone) \
+                    and not BELOW_SAT.search(zone):
+                return "ja"
             if simplified:
                 return "ssj"
             if JA.search(zone) or ABOVE_SAT.search(head):
