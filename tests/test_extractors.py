@@ -497,3 +497,15 @@ def test_a_ja_under_far_13_5_is_a_ja_and_one_up_to_the_sat_a_simplified_justific
                     + body, True) == "ssj"
     assert doc_kind("SOLE SOURCE JUSTIFICATION UNDER SIMPLIFIED PROCEDURES FOR CERTAIN "
                     "COMMERCIAL ITEMS IN ACCORDANCE WITH FAR 13.5" + body, True) == "ssj"
+
+
+def test_a_titled_document_with_its_early_sections_inline_is_not_a_fragment():
+    inline = ("Justification and Approval (J&A) for Other Than Full and Open Competition\n\n"
+              "I. Agency and Contracting Activity. Department of the Air Force. II. Nature of "
+              "the action. " + "The Government requires continued support. " * 12 +
+              "\n\nIII. Description of Supplies. Spares.")
+    assert doc_kind(inline, True) == "ja"
+    second_page = ("Department of the Air Force: Justification for Other Than Full and Open "
+                   "Competition\n\nCUI\n\nVI. Integrated Market Analysis. None was done. "
+                   + "More text. " * 40)
+    assert doc_kind(second_page, True) == "fragment"  # a page header over the second page

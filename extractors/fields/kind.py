@@ -75,13 +75,15 @@ def is_guidance(text: str) -> bool:
     return bool(GUIDANCE.search(_title_zone(text)[:300]))
 
 
-def _starts_mid_document(text: str) -> bool:
-    """The first numbered section is III/3 or later: the beginning was lost."""
+def _starts_mid_document(text: str, titled: bool) -> bool:
+    """The first numbered section is III/3 or later: the beginning was lost — unless a title
+    stands above a long run of text before it (early sections written inline, not a page
+    header repeated over the surviving second page)."""
     first = SECTION.search(text[:1500])
     if not first:
         return False
     number = int(first.group("n")) if first.group("n") else ROMAN[first.group("r")]
-    return number >= 3
+    return number >= 3 and not (titled and first.start() > 400)
 
 
 def doc_kind(text: str, has_authority: bool) -> str:
@@ -96,7 +98,8 @@ def doc_kind(text: str, has_authority: bool) -> str:
     if (NOTICE_PAGE.search(text[:400]) and not JUSTIFICATION_TYPE.search(text[:1500])) or \
             INTENT_OPEN.search(title[:300]):
         return "other"
-    if FRAGMENT_START.match(text[:40]) or _starts_mid_document(text):
+    titled = bool(JA.search(title[:300]) or SSJ_TITLE.search(title[:300]))
+    if FRAGMENT_START.match(text[:40]) or _starts_mid_document(text, titled):
         return "fragment"
     if len(text.strip()) < 350 and (JA.search(text) or SSJ.search(text)):
         return "fragment"
