@@ -509,3 +509,13 @@ def test_a_titled_document_with_its_early_sections_inline_is_not_a_fragment():
                    "Competition\n\nCUI\n\nVI. Integrated Market Analysis. None was done. "
                    + "More text. " * 40)
     assert doc_kind(second_page, True) == "fragment"  # a page header over the second page
+
+
+def test_a_template_asking_for_the_value_with_none_given_was_silently_redacted():
+    asked = ("3. Description of Supplies/Services, including the estimated value: The agency "
+             "requires ten radios.\n4. Authority: FAR 6.302-2.")
+    assert extract_amounts(doc(asked))["redacted_amount"] is True
+    given = asked.replace("ten radios.", "ten radios at an estimated $45,000.")
+    found = extract_amounts(doc(given))
+    assert found["redacted_amount"] is False and found["amount"]["value_usd"] == 45_000
+    assert extract_amounts(doc("The agency requires ten radios."))["redacted_amount"] is False

@@ -54,6 +54,10 @@ KINDS = [
     (re.compile(r"obligat|funded|funding\s+of|incremental", re.I), "obligated"),
     (re.compile(r"estimat|total|value|approximately|award", re.I), "estimated_total"),
 ]
+VALUE_PROMPT = re.compile(
+    r"\binclud(?:e|ing)\s+(?:the\s+)?(?:total\s+)?estimated\s+(?:total\s+)?(?:dollar\s+)?value|"
+    r"(?:^|\n)\s*(?:Total\s+)?Estimated\s+(?:Total\s+)?(?:Dollar\s+)?Value\s*"
+    r"(?:\([^)\n]{0,40}\))?\s*:\s*(?:\n|$)", re.I)
 UP_TO_AWARD = re.compile(r"(?:in\s+the\s+amount\s+of|valued\s+at|award\w*\s+of|ceiling\s+of|"
                          r"total\s+of)\s+up\s+to\s*$", re.I)
 SILENT = re.compile(
@@ -126,6 +130,9 @@ def extract_amounts(doc: Document) -> dict[str, Any]:
     def rank(m: Money) -> float:
         return m.score + min(1.5, 0.5 * (repeats[m.value] - 1))
     candidates = sorted((m for m in money if m.score > 0), key=lambda m: (-rank(m), m.start))
+    if not candidates and not redacted and (prompt := VALUE_PROMPT.search(text)):
+        # the template asks for the estimated value and no figure is given: it was removed
+        redacted = (*sentence_span(text, prompt.start(), prompt.end()), 1.0)
     if candidates and (not redacted or rank(candidates[0]) > redacted[2]):
         headline, redacted = candidates[0], None
     amount = None
@@ -161,4 +168,4 @@ def _redacted(text: str) -> tuple[int, int, float] | None:
 
 
 # the patterns that scan whole documents, through RE2 (see extractors/scan.py)
-speed_up(globals(), "CUE DISTRACT MONEY REDACTION SILENT UP_TO_AWARD")
+speed_up(globals(), "CUE DISTRACT MONEY REDACTION SILENT UP_TO_AWARD VALUE_PROMPT")
