@@ -150,3 +150,11 @@ def test_case_variants_are_every_character_re_ignorecase_equates():
         if len(members) > 1:
             for c in members:
                 assert {chr(v) for v in scan._variants(ord(c))} >= members, c
+
+
+def test_a_lone_surrogate_from_a_broken_text_layer_is_matched_like_re_does():
+    text = "x" * 100 + " sole source \ud800abc, due to \udfff.\n  sole source Acme Inc"
+    for pattern in (r"sole\s+source\s+\S+", r"due\s+to[^.]+", r"source.{0,8}", r"[^\w\s]+"):
+        p = fast(re.compile(pattern, re.I))
+        assert isinstance(p, FastPattern)
+        _same(p, text)
