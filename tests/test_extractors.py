@@ -413,6 +413,8 @@ def test_vendor_phrasings_seen_in_the_wild():
         "Award will be made to Johnson Controls Federal Systems for the chillers.":
             "Johnson Controls Federal Systems",
         "The required software is only available from ESRI.": "ESRI",
+        "The incumbent Contractor, NTT Data Services Federal Government, LLC is the only source.":
+            "NTT Data Services Federal Government, LLC",
         "This is a follow-on to contract W911QY-20-C-0012 with Battelle Memorial Institute.":
             "Battelle Memorial Institute",
     }

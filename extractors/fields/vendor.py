@@ -130,7 +130,9 @@ SUFFIX_RE = re.compile(SUFFIX + r"$")
 # an article, or an adverb opening the sentence: "Only Microsoft Corporation can provide"
 LEADING = re.compile(r"^(?:(?:the|a|an)\s+|(?:Only|However|Therefore|Currently|Additionally|"
                      r"Accordingly|Thus|Also|Because|Since|Although|Whereas|Furthermore|"
-                     r"Moreover|Consequently|Previously|Presently)(?:,?\s+))", re.I)
+                     r"Moreover|Consequently|Previously|Presently)(?:,?\s+)|"
+                     r"(?:Contractor|Vendor|Awardee|Offeror|Source|Company|Manufacturer),\s+)",
+                     re.I)  # or a role label before a comma: "Contractor, NTT Data Services"
 UP_TO_SUFFIX = re.compile(rf"^(.*?\b{SUFFIX})(?![\w])")
 TRAILING_SUFFIX = re.compile(rf",?\s+{SUFFIX}$")
 NAME_BEFORE = re.compile(rf"([A-Z][\w'’&.\-]*(?:,?\s+{WORD}){{0,7}}?(?:,?\s+{SUFFIX})?)\s*$")
