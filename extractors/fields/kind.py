@@ -39,20 +39,20 @@ NOTICE_PAGE = re.compile(r"Notice\s+Type|Notice\s+Date|^\s*(?:SPECIAL\s+NOTICE|P
                          r"SOURCES\s+SOUGHT)\b", re.I | re.M)
 INTENT_OPEN = re.compile(r"^[^.]{0,200}?\b(?:intends?|proposes?|plans?)\s+to\s+(?:award|"
                          r"negotiate|issue|procure|solicit|purchase|contract|enter)", re.I)
-SIMPLIFIED = re.compile(r"simplified\s+acquisition|13\.106|13\.101-3|13\.501|\b13\.5\b|not\s+"
-                        r"exceeding\s+the\s+(?:SAT|simplified)|(?:<|up\s+to|below)\s*(?:the\s+)?"
-                        r"SAT\b|micro-?purchase\s+threshold", re.I)
-ABOVE_SAT = re.compile(r">\s*SAT\b|(?:above|exceed(?:s|ing))\s+the\s+(?:simplified\s+acquisition\s+"
-                       r"threshold|SAT)|6\.302-\d|6\.103-\d|3304\s?\(a\)|3204\s?\(a\)|"
-                       r"2304\s?\(c\)|253\s?\(c\)", re.I)
+# the words that place a buy above or up to the simplified acquisition threshold (SAT)
+_EXCEEDS_SAT = r"(?:above|exceed(?:s|ing))\s+the\s+(?:simplified\s+acquisition\s+threshold|SAT)"
+_UP_TO_SAT = r"13\.106|13\.101-3|not\s+exceeding\s+the\s+(?:SAT|simplified)"
+SIMPLIFIED = re.compile(rf"simplified\s+acquisition|{_UP_TO_SAT}|13\.501|\b13\.5\b|"
+                        r"(?:<|up\s+to|below)\s*(?:the\s+)?SAT\b|micro-?purchase\s+threshold",
+                        re.I)
+ABOVE_SAT = re.compile(rf">\s*SAT\b|{_EXCEEDS_SAT}|6\.302-\d|6\.103-\d|3304\s?\(a\)|"
+                       r"3204\s?\(a\)|2304\s?\(c\)|253\s?\(c\)", re.I)
 # a J&A under FAR 13.5 (commercial products above the SAT) is a J&A; one for a buy up to the
 # SAT under FAR 13.106 is a sole-source justification under simplified procedures
-SUBPART_13_5 = re.compile(r"13\.501|\b13\.5\b|commercial\s+(?:items?|products?)|\b1901\b|"
-                          r"(?:above|exceed(?:s|ing))\s+the\s+(?:simplified\s+acquisition\s+"
-                          r"threshold|SAT)", re.I)
-BELOW_SAT = re.compile(r"13\.106|13\.101-3|not\s+exceeding\s+the\s+(?:SAT|simplified)|"
-                       r"(?:<|up\s+to|below|under)\s*(?:the\s+)?SAT\b|micro-?purchase|"
-                       r"up\s+to\s+\$\s?\d{3},\d{3}\b", re.I)
+SUBPART_13_5 = re.compile(rf"13\.501|\b13\.5\b|commercial\s+(?:items?|products?)|\b1901\b|"
+                          rf"{_EXCEEDS_SAT}", re.I)
+BELOW_SAT = re.compile(rf"{_UP_TO_SAT}|(?:<|up\s+to|below|under)\s*(?:the\s+)?SAT\b|"
+                       r"micro-?purchase|up\s+to\s+\$\s?\d{3},\d{3}\b", re.I)
 GUIDANCE = re.compile(r"\bRead\s+About\b|For\s+Training\s+Purposes|\bguide\s+(?:to|for)\b|"
                       r"frequently\s+asked\s+questions|\bFAQs?\b|\bwebinar\b|"
                       r"this\s+(?:guide|document)\s+(?:provides|explains|describes)", re.I)

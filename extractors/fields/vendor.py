@@ -318,14 +318,14 @@ def extract_vendors(doc: Document, limit: int = 5) -> list[dict[str, Any]]:
     lone = suffixed[0] if len(suffixed) == 1 and not any(scores[k] >= 1.5 for k in ranked) \
         else None  # the only company the document names at all
     out: list[dict[str, Any]] = []
+    kept: list[str] = []  # the keys of ``out`` (a displayed name's key is its own key)
     for key in ranked[:limit]:
         if scores[key] < 1.5 and key != lone:
             continue
-        if any(f" {key} " in f" {name_key(v['name'])} " and (
-                name_key(v["name"]).endswith(key) or name_key(v["name"]).startswith(key))
-               for v in out):
+        if any(f" {key} " in f" {k} " and (k.endswith(key) or k.startswith(key)) for k in kept):
             continue  # "America, LLC" ends "Elbit Systems of America, LLC"; "Philips" starts
             # "Philips North America": the same company, named once
+        kept.append(key)
         start, end = first[key]
         s, e = sentence_span(text, start, end)
         out.append({"name": display[key], "canonical": canonical(display[key]),
