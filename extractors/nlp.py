@@ -144,10 +144,19 @@ _SUFFIX = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(s) for s in SUFFIXES)
 _SUFFIX = fast(_SUFFIX)
 
 
+def _named_before(text: str, at: int) -> bool:
+    """Whether the word before a suffix at ``at`` (past one comma) can be a name's last token:
+    every ORG pattern puts a title-case or upper-case token there, so that word has a capital."""
+    words = text[max(0, at - 120): at].rstrip().removesuffix(",").split()
+    return bool(words) and any(c.istitle() for c in words[-1])
+
+
 def organizations(text: str) -> list[tuple[int, int, str]]:
     """Company names with a legal suffix, by the EntityRuler over the lines holding one."""
     windows: list[tuple[int, int]] = []
     for m in _SUFFIX.finditer(text):
+        if not _named_before(text, m.start()):
+            continue  # "the company", "a limited": no pattern can end here
         line = text.rfind("\n", 0, m.start())
         if line > 0 and _WRAPPED.search(text, max(0, line - 60), line + 1):
             line = text.rfind("\n", 0, line)  # a name wrapped onto this line: read both

@@ -6,6 +6,7 @@ import dataclasses
 import io
 import zipfile
 
+import pytest
 from fpdf import FPDF
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -248,6 +249,24 @@ def test_a_company_name_wrapped_onto_the_next_line_is_read_whole():
     assert [o[2] for o in organizations(form)] == ["Lexicon\nServices, Inc."]
     short_line = "Vendor Name\nAcme Widgets, Inc."
     assert [o[2] for o in organizations(short_line)] == ["Acme Widgets, Inc."]
+
+
+_NAME_WORDS = ["Acme", "ACME", "Blue-Sky", "widgets", "the", "a", "&", ",", "and", "Co.", "Inc",
+               "Inc.", "LLC", "company", "Company", "limited", "Corp.", "L.L.C.", "plc", "(X)",
+               "O'Neil", "éclair", "Ǆemal", "\n", " ", "-", "1st", "ACME,", "is", "Ltd"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_NAME_WORDS), max_size=40).map(" ".join))
+def test_a_suffix_after_a_word_without_a_capital_cannot_end_a_name(text):
+    """The ruler skips suffixes whose preceding word has no capital; reading every suffix
+    finds the same names."""
+    from extractors import nlp
+
+    skipping = nlp.organizations(text)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(nlp, "_named_before", lambda text, at: True)
+        assert nlp.organizations(text) == skipping
 
 
 def test_ocr_specks_do_not_hide_dates_or_their_roles():

@@ -248,10 +248,13 @@ def candidates(doc: Document) -> list[tuple[float, str, int, int]]:
     return found
 
 
-def _aliases(text: str) -> dict[str, str]:
-    """"Golden State Medical Supply, Inc. (GSMS)": GSMS → the full name."""
+def _aliases(text: str, wanted: set[str]) -> dict[str, str]:
+    """"Golden State Medical Supply, Inc. (GSMS)": GSMS → the full name, for the short
+    names in ``wanted`` (the keys of the candidates: the only ones ever looked up)."""
     out = {}
     for m in ACRONYM.finditer(text):
+        if name_key(m.group(1)) not in wanted:
+            continue
         head = text[max(0, m.start() - 90): m.start()]
         full = NAME_BEFORE.search(head)
         if full:
@@ -290,8 +293,9 @@ def extract_vendors(doc: Document, limit: int = 5) -> list[dict[str, Any]]:
     scores: dict[str, float] = {}
     first: dict[str, tuple[int, int]] = {}
     display: dict[str, str] = {}
-    aliases = _aliases(text)
-    for weight, name, start, end in candidates(doc):
+    found = candidates(doc)
+    aliases = _aliases(text, {name_key(name) for _w, name, _s, _e in found})
+    for weight, name, start, end in found:
         if name_key(name) in aliases:
             name = aliases[name_key(name)]
         s, e = sentence_span(text, start, end)
