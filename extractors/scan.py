@@ -211,14 +211,15 @@ class _Text:
         self.ends = array("q")  # the byte offset just after it
         self.extra = array("q")  # bytes beyond one per character, up to and with it
         if len(self.data) != len(text):
-            total = 0
-            for m in _NON_ASCII.finditer(text):
-                for i, ch in enumerate(m.group(), m.start()):
-                    code = ord(ch)  # UTF-8 takes 2, 3 or 4 bytes (a lone surrogate: 3)
-                    total += 1 if code < 0x800 else 2 if code < 0x10000 else 3
-                    self.chars.append(i)
-                    self.ends.append(i + 1 + total)
-                    self.extra.append(total)
+            import numpy as np  # (spaCy's own dependency) one pass in C, not one per character
+
+            data = np.frombuffer(self.data, np.uint8)
+            lead = np.flatnonzero(data >= 0xC0)  # the first byte of each non-ASCII character
+            width = 2 + (data[lead] >= 0xE0) + (data[lead] >= 0xF0)  # its UTF-8 length
+            extra = np.cumsum(width - 1)  # (a lone surrogate, passed through, is 3 bytes)
+            self.chars.frombytes((lead - extra + width - 1).astype(np.int64).tobytes())
+            self.ends.frombytes((lead + width).astype(np.int64).tobytes())
+            self.extra.frombytes(extra.astype(np.int64).tobytes())
 
     def char(self, byte: int) -> int:
         k = bisect.bisect_right(self.ends, byte) if self.ends else 0
@@ -229,7 +230,6 @@ class _Text:
         return char + (self.extra[k - 1] if k else 0)
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _local = threading.local()
 
 
