@@ -540,3 +540,37 @@ def test_a_template_asking_for_the_value_with_none_given_was_silently_redacted()
     found = extract_amounts(doc(given))
     assert found["redacted_amount"] is False and found["amount"]["value_usd"] == 45_000
     assert extract_amounts(doc("The agency requires ten radios."))["redacted_amount"] is False
+
+
+def _sentence_span_by_whole_windows(text: str, start: int, end: int, limit: int = 600
+                                    ) -> tuple[int, int]:
+    """sentence_span as first written: every break in the 600 characters either side."""
+    from extractors.fields.common import _SENT_END, _ends_here
+
+    lo = max(0, start - limit)
+    left = lo
+    for m in _SENT_END.finditer(text, lo, start):
+        if _ends_here(text, m):
+            left = m.end()
+    after = [m.start() for m in _SENT_END.finditer(text, end, min(len(text), end + limit))
+             if _ends_here(text, m)]
+    right = after[0] if after else min(len(text), end + limit)
+    while left < start and text[left].isspace():
+        left += 1
+    return left, max(right, end)
+
+
+_PROSE = ["Acme", "Inc.", "U.S.C.", "e.g.", "A.", "the", "1.", "(2)", "Page 3 of 9", ".", ";",
+          "?", " ", "  ", "\n", "\n\n", "\t", "“Quote”", "9", "x" * 70]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PROSE), max_size=120).map("".join), st.data())
+def test_a_sentence_read_back_a_little_at_a_time_is_the_whole_window_sentence(text, data):
+    from extractors.fields.common import sentence_span
+
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, min(len(text), start + 30)))
+    limit = data.draw(st.sampled_from([200, 400, 600]))
+    assert sentence_span(text, start, end, limit) == _sentence_span_by_whole_windows(
+        text, start, end, limit)
