@@ -574,3 +574,13 @@ def test_a_sentence_read_back_a_little_at_a_time_is_the_whole_window_sentence(te
     limit = data.draw(st.sampled_from([200, 400, 600]))
     assert sentence_span(text, start, end, limit) == _sentence_span_by_whole_windows(
         text, start, end, limit)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.one_of(st.characters(), st.sampled_from("_.-/()“”é\u00a0\u2028\x1c\ud800"))))
+def test_the_words_of_a_text_are_re_words(text):
+    import re
+
+    from extractors.fields.agency import words_of
+
+    assert words_of(text) == set(re.findall(r"\w+", text))

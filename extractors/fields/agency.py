@@ -31,6 +31,19 @@ class Agency:
 
 
 _WORD = re.compile(r"\w+")
+# every ASCII byte that is not a word character (as re's \w has it) becomes a space
+_APART = bytes(b if b >= 0x80 or chr(b).isalnum() or b == ord("_") else 32 for b in range(256))
+
+
+def words_of(text: str) -> set[str]:
+    r"""``set(re.findall(r"\w+", text))``, over twice as fast: ASCII punctuation becomes a
+    space in one C pass, and only the pieces with other characters go through ``re``."""
+    spaced = text.encode("utf-8", "surrogatepass").translate(_APART)
+    out = set(spaced.decode("utf-8", "surrogatepass").split())
+    for odd in [w for w in out if not w.isascii()]:
+        out.discard(odd)
+        out.update(_WORD.findall(odd))
+    return out
 
 
 @lru_cache(maxsize=4)
@@ -78,8 +91,8 @@ def normalize(text: str, table: dict[str, Agency] | None = None) -> dict[str, An
     """The most specific agency mentioned earliest; ``name`` is the text as written."""
     table = table or load_table()
     hits: list[tuple[int, int, int, str, str]] = []
-    cased = set(_WORD.findall(text))
-    words = {w.lower() for w in cased}
+    cased = words_of(text)
+    words = set(map(str.lower, cased))
     for agency in table.values():
         if not agency.may_occur(words, cased):
             continue
