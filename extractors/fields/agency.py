@@ -21,13 +21,10 @@ class Agency:
     patterns: tuple[re.Pattern[str], ...]
     # The words of each alias (lower case) and of each acronym (as written): an agency none
     # of whose aliases has all its words among a text's words cannot match it, so its
-    # patterns are not even tried.
+    # patterns are not even tried (see _may_occur).
     alias_words: tuple[frozenset[str], ...] = ()
     acronym_words: tuple[frozenset[str], ...] = ()
 
-    def may_occur(self, words: set[str], cased: set[str]) -> bool:
-        return (any(a <= words for a in self.alias_words)
-                or any(a <= cased for a in self.acronym_words))
 
 
 _WORD = re.compile(r"\w+")
@@ -87,14 +84,57 @@ def path_of(name: str, table: dict[str, Agency]) -> list[str]:
     return out
 
 
+@dataclass
+class _Index:
+    """Each alias's words filed under the longest of them: only the aliases filed under a
+    word of the text are looked at."""
+
+    table: dict[str, Agency]  # (held, so that its id is not reused while filed here)
+    words: dict[str, list[tuple[str, frozenset[str]]]]  # lower case: agency, alias words
+    cased: dict[str, list[tuple[str, frozenset[str]]]]  # acronyms, as written
+    always: frozenset[str]  # agencies with an alias of no words at all
+
+
+_INDEXES: dict[int, _Index] = {}
+
+
+def _index(table: dict[str, Agency]) -> _Index:
+    if (found := _INDEXES.get(id(table))) is not None and found.table is table:
+        return found
+    index = _Index(table, {}, {}, frozenset(
+        a.name for a in table.values()
+        if any(not w for w in (*a.alias_words, *a.acronym_words))))
+    for agency in table.values():
+        for needs, filed in ((agency.alias_words, index.words),
+                             (agency.acronym_words, index.cased)):
+            for need in needs:
+                if need:
+                    filed.setdefault(max(need, key=len), []).append((agency.name, need))
+    if len(_INDEXES) >= 8:
+        _INDEXES.clear()
+    _INDEXES[id(table)] = index
+    return index
+
+
+def _may_occur(text: str, table: dict[str, Agency]) -> set[str]:
+    """The agencies with an alias all of whose words are words of ``text``."""
+    index = _index(table)
+    cased = words_of(text)
+    words = set(map(str.lower, cased))
+    out = set(index.always)
+    for have, filed in ((words, index.words), (cased, index.cased)):
+        for word in have & filed.keys():
+            out.update(name for name, need in filed[word] if need <= have)
+    return out
+
+
 def normalize(text: str, table: dict[str, Agency] | None = None) -> dict[str, Any] | None:
     """The most specific agency mentioned earliest; ``name`` is the text as written."""
     table = table or load_table()
     hits: list[tuple[int, int, int, str, str]] = []
-    cased = words_of(text)
-    words = set(map(str.lower, cased))
+    possible = _may_occur(text, table)
     for agency in table.values():
-        if not agency.may_occur(words, cased):
+        if agency.name not in possible:
             continue
         found = [m for m in (_first_as_buyer(p, text) for p in agency.patterns) if m]
         if found:
