@@ -61,15 +61,27 @@ def _abbreviations() -> frozenset[str]:
     return frozenset(k for k in pipeline().tokenizer.rules if k.endswith("."))
 
 
-_WORD_BEFORE = re.compile(r"[^\s(\[\"'“‘]*$")
+_OPENING = frozenset("([\"'“‘")
+
+
+def _word_before(text: str, at: int) -> str:
+    r"""The characters before ``at`` back to a space or an opening mark (at most 40); before
+    a line break just before ``at``, those before it (as ``[^\s…]*$`` reads)."""
+    lo = max(0, at - 40)
+    end = at - 1 if at > lo and text[at - 1] == "\n" else at
+    start = end
+    while start > lo and not (text[start - 1].isspace() or text[start - 1] in _OPENING):
+        start -= 1
+    return text[start:end]
+
+
 _INITIALS = re.compile(r"(?:[A-Za-z]\.)+")  # J.  U.S.C.  e.g.
 
 
 def _ends_sentence(text: str, m: re.Match[str]) -> bool:
     if m.group()[0] != "." or len(m.group()) > 1 and m.group()[1] in ".!?":
         return True
-    word = _WORD_BEFORE.search(text, max(0, m.start() - 40), m.start())
-    token = (word.group() if word else "") + "."
+    token = _word_before(text, m.start()) + "."
     return not (token in _abbreviations() or _INITIALS.fullmatch(token))
 
 

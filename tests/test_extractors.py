@@ -584,3 +584,16 @@ def test_the_words_of_a_text_are_re_words(text):
     from extractors.fields.agency import words_of
 
     assert words_of(text) == set(re.findall(r"\w+", text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.one_of(st.characters(), st.sampled_from(" \t\n([\"'“‘.\u00a0\u2028x"))),
+       st.data())
+def test_the_word_before_a_mark_is_what_a_regex_reads(text, data):
+    import re
+
+    from extractors.nlp import _word_before
+
+    at = data.draw(st.integers(0, len(text)))
+    word = re.compile(r"[^\s(\[\"'“‘]*$").search(text, max(0, at - 40), at)
+    assert _word_before(text, at) == (word.group() if word else "")

@@ -45,12 +45,12 @@ def extract_rationale(doc: Document) -> dict[str, Any] | None:
     for m in SECTION.finditer(text):
         nxt = NEXT_SECTION.search(text, m.end())
         sections.append((m.end(), nxt.start() if nxt else min(len(text), m.end() + 3000)))
-    best: tuple[float, int, int] | None = None
     # each cue found once over the text, then counted per sentence
     cue_at = sorted((m.start(), m.end(), w) for w, p in CUES for m in p.finditer(text))
     starts = [c[0] for c in cue_at]
     headings = [(m.start(), m.end()) for m in HEADING.finditer(text)]
     heading_starts = [h[0] for h in headings]
+    candidates = []  # (highest score it can reach, score so far, start, end, in a section)
     for start, end in sentences(text):
         if end - start < 40 or end - start > 700:
             continue
@@ -61,16 +61,24 @@ def extract_rationale(doc: Document) -> dict[str, Any] | None:
             score += 1  # a heading just above
         if score <= 0:
             continue  # what follows only lowers a score
+        in_section = any(lo <= start < hi for lo, hi in sections)
+        candidates.append((score + 4 * in_section, score, start, end, in_section))
+    # the best score, the first sentence with it; read the likeliest first and stop when no
+    # sentence left can reach the best found
+    best: tuple[float, int, int] | None = None
+    for bound, score, start, end, in_section in sorted(candidates, key=lambda c: (-c[0], c[2])):
+        if best is not None and bound < best[0]:
+            break
         sentence = text[start:end]
         if CITES.search(sentence):
             score -= 3
-        if any(lo <= start < hi for lo, hi in sections) and score > 0:
+        if in_section and score > 0:
             score += 4
         if ELSEWHERE.search(sentence):
             score -= 2
         if FORM.search(sentence):
             score -= 4  # a form's prompt, not the agency's answer
-        if score > 0 and (best is None or score > best[0]):
+        if score > 0 and (best is None or (score, -start) > (best[0], -best[1])):
             best = (score, start, end)
     if best is None:
         return None
