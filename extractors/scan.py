@@ -34,9 +34,10 @@ except ImportError:  # pragma: no cover - google-re2 is a dependency; without it
 
 #: below this many characters ``re`` alone is quicker than preparing the text for RE2
 MIN_TEXT = 64
-#: the last text this long (a document) and the last shorter one (a window scanned by several
-#: patterns) keep their UTF-8 form for the next pattern, per thread
+#: the last texts this long (documents, and parts of them) and the last shorter one (a window
+#: scanned by several patterns) keep their UTF-8 form for the next pattern, per thread
 CACHED_TEXT = 4096
+CACHED_DOCUMENTS = 3
 
 # Python's classes for str patterns, widened (a superset, for a positive class: exact in
 # ASCII, every other character let in, which keeps RE2's program small) or narrowed (a
@@ -316,12 +317,20 @@ _local = threading.local()
 
 
 def _prepared(text: str) -> _Text:
-    slot = "document" if len(text) >= CACHED_TEXT else "window"  # a window never evicts it
-    last = getattr(_local, slot, None)
-    if last is None or last.text is not text:
-        last = _Text(text)
-        setattr(_local, slot, last)
-    return last
+    if len(text) < CACHED_TEXT:  # a window: never evicts a document
+        last = getattr(_local, "window", None)
+        if last is None or last.text is not text:
+            last = _local.window = _Text(text)
+        return last
+    recent: list[_Text] = _local.__dict__.setdefault("documents", [])
+    for i, kept in enumerate(recent):  # the document, and a part of it another field reads
+        if kept.text is text:
+            if i:
+                recent.insert(0, recent.pop(i))
+            return kept
+    recent.insert(0, _Text(text))
+    del recent[CACHED_DOCUMENTS:]
+    return recent[0]
 
 
 class FastPattern:
