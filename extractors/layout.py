@@ -80,13 +80,9 @@ def mark_boxes(text: str, found: list[Box]) -> str:
     return text
 
 
-def read_ticks(data: bytes, texts: list[str], pdfium_doc: Any = None) -> list[str]:
-    """``texts`` (one per page) with drawn checkboxes marked, on the pages that need it.
-    With the document open in pypdfium2, pdfplumber only opens when a page has a small
-    square with something drawn or written inside it (a cheap look at the page objects)."""
-    wanted = [i for i, t in enumerate(texts) if needs_layout(t)][:MAX_PAGES]
-    if pdfium_doc is not None:
-        wanted = [i for i in wanted if _safely(_something_in_a_square, pdfium_doc, i)]
+def read_ticks(data: bytes, texts: list[str], wanted: list[int]) -> list[str]:
+    """``texts`` (one per page) with drawn checkboxes marked on the ``wanted`` pages (those
+    :func:`worth_reading` found while the text was read)."""
     if not wanted:
         return texts
     try:
@@ -104,18 +100,19 @@ def read_ticks(data: bytes, texts: list[str], pdfium_doc: Any = None) -> list[st
         return texts
 
 
-def _safely(check: Any, pdf: Any, index: int) -> bool:
+def worth_reading(page: Any, index: int) -> bool:
+    """Whether an open pypdfium2 page has a small square with something drawn or written
+    inside it: only then does pdfplumber open the page (a cheap look at the page objects)."""
     try:
-        return bool(check(pdf, index))
+        return _something_in_a_square(page)
     except Exception as exc:  # a damaged page object must not cost the page its text
         log.info("page %d objects not read: %s: %s", index + 1, type(exc).__name__, exc)
         return False
 
 
-def _something_in_a_square(pdf: Any, index: int) -> bool:
+def _something_in_a_square(page: Any) -> bool:
     import pypdfium2.raw as pdfium_c
 
-    page = pdf[index]
     textpage = None  # made only for a square with no drawing inside: it costs ~1 ms a page
     try:
         paths = [o.get_bounds() for o in page.get_objects(
@@ -135,7 +132,6 @@ def _something_in_a_square(pdf: Any, index: int) -> bool:
     finally:
         if textpage is not None:
             textpage.close()
-        page.close()
 
 
 def _square(w: float, h: float, slack: float = 0.0) -> bool:

@@ -384,14 +384,16 @@ def test_a_form_with_no_tick_drawn_names_no_authority():
 
 
 def test_a_page_whose_objects_cannot_be_read_keeps_its_text():
-    from extractors.layout import read_ticks
+    from extractors.layout import needs_layout, read_ticks, worth_reading
 
     class Broken:
-        def __getitem__(self, index: int) -> object:
-            raise RuntimeError("damaged page tree")
+        def get_objects(self, **_options: object) -> object:
+            raise RuntimeError("damaged page object")
 
     texts = ["Check one: ( ) FAR 6.302-1 ( ) FAR 6.302-2 ( ) FAR 6.302-3"]
-    assert read_ticks(b"%PDF-1.4 not really", texts, Broken()) == texts
+    assert needs_layout(texts[0]) and not worth_reading(Broken(), 0)
+    assert read_ticks(b"%PDF-1.4 not really", texts, []) == texts
+    assert read_ticks(b"%PDF-1.4 not really", texts, [0]) == texts  # pdfplumber fails: text
 
 
 def test_an_award_of_up_to_an_amount_is_the_headline_but_a_threshold_is_not():
