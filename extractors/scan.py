@@ -199,83 +199,13 @@ def twin(pattern: re.Pattern[str]) -> str:
     return _seq(parsed, pattern.flags)
 
 
-Needs = tuple[tuple[str, bool], ...]  # (literal, case-insensitive): a match holds one
-
-
-def needs(pattern: re.Pattern[str]) -> Needs | None:
-    """Literal strings one of which every match of ``pattern`` contains, or None: a text
-    holding none of them cannot match, and its scan is skipped. Only ASCII literals count
-    (a case-insensitive one is looked for in the text folded by :func:`_folded`)."""
-    found = _needs(_parser.parse(pattern.pattern, pattern.flags), pattern.flags)
-    return found if found and min(len(lit) for lit, _i in found) >= MIN_LITERAL else None
-
-
-def _needs(items: Any, flags: int) -> Needs | None:
-    best: Needs | None = None
-
-    def consider(candidate: Needs | None) -> None:
-        nonlocal best
-        if candidate and (best is None or _worth(candidate) > _worth(best)):
-            best = candidate
-
-    run: list[str] = []
-    for op, av in list(items) + [(None, None)]:
-        if op is C.LITERAL and av < 0x80:
-            run.append(chr(av))
-            continue
-        if run:
-            icase = bool(flags & re.I)
-            consider(((("".join(run)).lower() if icase else "".join(run), icase),))
-            run = []
-        if op is C.SUBPATTERN:
-            _group, add, remove, sub = av
-            consider(_needs(sub, (flags | add) & ~remove))
-        elif op is C.ATOMIC_GROUP:
-            consider(_needs(av, flags))
-        elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and av[0] >= 1:
-            consider(_needs(av[2], flags))
-        elif op is C.BRANCH:
-            alternatives = [_needs(alt, flags) for alt in av[1]]
-            if all(alternatives):
-                consider(tuple(dict.fromkeys(x for alt in alternatives for x in alt)))
-    return best
-
-
-def _worth(candidate: Needs) -> tuple[int, int]:
-    """The rarer the better: the shortest literal's length, then fewer literals."""
-    return min(len(lit) for lit, _i in candidate), -len(candidate)
-
-
-MIN_LITERAL = 3  # a shorter literal is in nearly every document: not worth a look
-# characters re.IGNORECASE equates with an ASCII letter but which str.lower() does not turn
-# into it (ſ and s, ı and i, İ and i): the folded text spells them as that letter
-_ODD_FOLDS = {v: c for c in map(chr, range(0x80)) for v in map(chr, _variants(ord(c)))
-              if v.lower() != c.lower() and not v.isascii()}
-_FOLD_TABLE = str.maketrans({v: c.lower() for v, c in _ODD_FOLDS.items()})
-
-
-def _folded(text: str) -> str:
-    """``text`` in lower case, with every character re.IGNORECASE takes for an ASCII letter
-    spelled as that letter (before lower(), which makes İ two characters): a
-    case-insensitive ASCII literal occurs in it wherever ``re`` could match it in ``text``."""
-    if not text.isascii() and any(odd in text for odd in _ODD_FOLDS):
-        text = text.translate(_FOLD_TABLE)
-    return text.lower()
-
-
 class _Text:
-    """A document's UTF-8 bytes and the map between byte and character offsets, made when
-    a scan first needs them (a scan skipped by :func:`needs` does not)."""
+    """A document's UTF-8 bytes and the map between byte and character offsets."""
 
-    __slots__ = ("text", "data", "chars", "ends", "extra", "_low")
+    __slots__ = ("text", "data", "chars", "ends", "extra")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._low: str | None = None
-        self.data = b""
-
-    def encode(self) -> None:
-        text = self.text
         self.data = text.encode("utf-8", "surrogatepass")
         # machine integers, not Python ones: a long non-Latin text stays a few bytes a character
         self.chars = array("q")  # index of each non-ASCII character
@@ -291,18 +221,6 @@ class _Text:
             self.chars.frombytes((lead - extra + width - 1).astype(np.int64).tobytes())
             self.ends.frombytes((lead + width).astype(np.int64).tobytes())
             self.extra.frombytes(extra.astype(np.int64).tobytes())
-
-    def holds_one(self, literals: Needs) -> bool:
-        """Whether the text holds one of the literals (see :func:`needs`)."""
-        for literal, icase in literals:
-            if icase:
-                if self._low is None:
-                    self._low = _folded(self.text)
-                if literal in self._low:
-                    return True
-            elif literal in self.text:
-                return True
-        return False
 
     def char(self, byte: int) -> int:
         k = bisect.bisect_right(self.ends, byte) if self.ends else 0
@@ -340,7 +258,6 @@ class FastPattern:
     def __init__(self, pattern: re.Pattern[str], looser: Any) -> None:
         self._re = pattern
         self._twin = looser
-        self._needs = needs(pattern)
         raw = getattr(looser, "_regexp", None)  # the C++ object: no Match object per hit
         if raw is not None and hasattr(raw, "Match"):
             unanchored = re2._Anchor.UNANCHORED
@@ -368,10 +285,6 @@ class FastPattern:
 
     def _scan(self, text: str, pos: int, end: int) -> Iterator[re.Match[str]]:
         prepared = _prepared(text)
-        if self._needs is not None and not prepared.holds_one(self._needs):
-            return  # a literal every match holds is nowhere in the text
-        if not prepared.data:
-            prepared.encode()
         data, match, next_start = prepared.data, self._re.match, self._next_start
         if not prepared.chars:  # ASCII: bytes and characters line up
             while pos <= end:

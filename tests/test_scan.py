@@ -158,20 +158,3 @@ def test_a_lone_surrogate_from_a_broken_text_layer_is_matched_like_re_does():
         p = fast(re.compile(pattern, re.I))
         assert isinstance(p, FastPattern)
         _same(p, text)
-
-
-def test_a_scan_is_skipped_only_where_no_literal_every_match_holds_occurs():
-    p = fast(re.compile(r"(?:proposed|selected)\s+(?:contractor|vendor)\s*(?-i:Acme)", re.I))
-    assert set(p._needs) == {("proposed", True), ("selected", True)}
-    assert scan.needs(re.compile(r"(?:Vendor|vendor)\s+name", re.I)) is not None
-    assert scan.needs(re.compile(r"\d+\s+to\s+\d+")) is None  # "to": too common to look for
-    assert scan.needs(re.compile(r"(?:award|x)\s+y")) is None  # one branch needs nothing
-    assert scan.needs(re.compile(r"(?-i:ACME)\s+(?:Corp|Corporation)", re.I)) == (
-        ("ACME", False),)
-    for text in ("PROPOSED vendor Acme", "propo\u017fed VENDOR Acme", "\u017fELECTED vendor Acme",
-                 "Selected\ncontractor Acme", "selected contractor ACME"):
-        text = "." * 100 + text  # long enough for RE2
-        assert [m.span() for m in p.finditer(text)] == [m.span() for m in p._re.finditer(text)]
-    folded = scan._folded("PROPO\u017fED \u0130TEM \u0131tem \u212aELVIN")
-    assert folded == "proposed item item kelvin"
-    assert not scan._Text("." * 100 + "nothing here").holds_one(p._needs)
