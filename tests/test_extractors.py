@@ -66,6 +66,33 @@ def test_posting_and_approval_sections_are_not_authorities():
     assert find_citations("posted per FAR 6.305 and approved per FAR 6.304") == []
 
 
+
+def test_authorities_named_only_as_exceptions_or_conditions_are_not_cited():
+    rfo = ("Authority: FAR 6.103-2. Per FAR 5.101(b)(2) the contracting officer is not required "
+           "to post a notice (see 6.103), except for the authorities at 6.103-1 (only one "
+           "responsible source) and 6.103-6 (national security).")
+    assert [c.text for c in find_citations(rfo)] == ["FAR 6.103-2"]
+    template = ("This template is required for actions over the SAT (unless the procurement is "
+                "a limited source IAW FAR 8.405-6 or is an Exception to Fair Opportunity IAW "
+                "FAR 16.505(b)(2)). Authority: 41 U.S.C. 3304(a)(1), FAR 6.302-1.")
+    assert [c.text for c in find_citations(template)] == ["41 U.S.C. 3304(a)(1)",
+                                                         "FAR 6.302-1"]
+
+
+def test_statutes_spelled_out_and_a_misread_paragraph_one():
+    cites = find_citations("pursuant to 10 United States Code 3204(a)(2) as implemented in "
+                           "FAR 6.302-2(a)(2); see FAR 13.501(a)(l)(ii)")
+    assert [c.text for c in cites] == ["10 U.S.C. 3204(a)(2)", "FAR 6.302-2(a)(2)",
+                                       "FAR 13.501(a)(1)(ii)"]
+
+
+def test_a_template_listing_every_exception_with_long_descriptions_is_no_citation():
+    long = "a description of this exception that goes on and on for the reader. " * 12
+    menu = " ".join(f"FAR 6.302-{n} - {long if n == 5 else 'Short title'}" for n in range(1, 8))
+    text = f"5. Authority: [select the appropriate authority below] {menu}\n\n6. Rationale."
+    assert find_citations(text) == []
+
+
 # -- amounts --------------------------------------------------------------------------------
 
 def test_headline_amount_beats_thresholds_and_history():

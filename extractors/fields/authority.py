@@ -20,7 +20,8 @@ FAR_RE = re.compile(
     r"13\.101\s*-\s*3|16\.505|12\.102|8\.402|19\.808\s*-\s*1)(?P<dash>\s*-\s*\d{1,2}\b|(?<=6\.103)[1-7]\b|"
     r"(?<=6\.302)[1-7]\b)?" + PAREN)  # "FAR 6.1032": a dash lost in copying
 USC_RE = re.compile(
-    r"\b(?P<title>10|41|40|38|15)\s*U\.?\s?S\.?\s?C\.?\s*(?:§+\s*|[Ss]ec(?:tion|\.)\s*)?"
+    r"\b(?P<title>10|41|40|38|15)\s*(?:U\.?\s?S\.?\s?C\.?|United\s+States\s+Code,?)\s*"
+    r"(?:§+\s*|[Ss]ec(?:tion|\.)\s*)?"
     r"(?P<sec>3304|3204|2304|253|252|1901|1903|152|501|8127|637)\b" + PAREN)
 CHECKED = re.compile(r"[☒☑■✔✓]|\[\s*[xX]\s*\]|\(\s*[xX]\s*\)")
 UNCHECKED = re.compile(r"[☐□]|\[\s*\]|\(\s*\)")
@@ -62,7 +63,9 @@ class Cite:
 
 
 def _paren(raw: str) -> str:
-    return re.sub(r"\s+", "", raw or "")
+    """"(a) (1)" → "(a)(1)"; a letter l or I where the level under a lettered paragraph is
+    numbered is a misread 1: "13.501(a)(l)(ii)" → "13.501(a)(1)(ii)"."""
+    return re.sub(r"^(\([a-z]\))\([lI]\)", r"\1(1)", re.sub(r"\s+", "", raw or ""))
 
 
 def find_citations(text: str) -> list[Cite]:
@@ -104,11 +107,21 @@ def find_citations(text: str) -> list[Cite]:
             else "statute-other")
         out.append(Cite(norm, m.start(), m.end(), exception, family))
     cites = _only_checked(text, sorted(out, key=lambda c: c.start))
+    cites = [c for c in cites if not EXCEPT_FOR.search(text[max(0, c.start - 80): c.start])
+             and not UNLESS.search(text[max(0, c.start - 170): c.start])]
     cites = _drop_form_lists(text, cites)
     cites = _drop_menus(text, cites)
     return _drop_bare_when_specific(cites)
 
 
+# FAR 5.101(b)(2) as the 2025 overhaul words it: no notice "except for the authorities at
+# 6.103-1 … and 6.103-6" — those are named as exceptions to posting, not cited
+EXCEPT_FOR = re.compile(r"\bexcept\s+(?:for\s+)?(?:the\s+)?authorit(?:y|ies)\s+(?:at|in|of)"
+                        r"\s+(?:FAR\s+)?(?:[\d.()a-z-]+\s*(?:\([^)]{0,60}\)\s*)?(?:,|and|or)?\s*)*$",
+                        re.I)
+# "(unless the procurement is a limited source IAW FAR 8.405-6 or an Exception to Fair
+# Opportunity IAW FAR 16.505(b)(2))": the conditions a template is not for
+UNLESS = re.compile(r"\bunless\b(?:[^.;:!?]|\.(?=\d)){0,160}$", re.I)  # "8.405-6" goes on
 MENU_GAP = re.compile(r"[\s,;/|•·-]{0,4}")
 
 
@@ -143,8 +156,10 @@ def _drop_form_lists(text: str, cites: list[Cite]) -> list[Cite]:
     part6 = [c for c in cites if c.family == "part6" and c.exception]
     clusters: list[list[Cite]] = []
     for c in part6:
-        if clusters and c.start - clusters[-1][-1].end < 400:
-            clusters[-1].append(c)
+        gap = c.start - clusters[-1][-1].end if clusters else None
+        if gap is not None and (gap < 400 or gap < 1500 and  # a list goes on in order, however
+                                int(c.exception or 0) > int(clusters[-1][-1].exception or 0)):
+            clusters[-1].append(c)  # long an item's description ("6.302-5 … (1) UNICOR …")
         else:
             clusters.append([c])
     drop: set[int] = set()
