@@ -147,6 +147,22 @@ def test_vendor_is_the_awardee_not_a_protester():
     assert vendors[0]["uei"] == "ABCDEFGHJKLM"
 
 
+def test_vendors_named_in_the_common_ways_of_an_only_source_justification():
+    for text, name in [
+        ("The only known source for this requirement is Zeta Systems.", "Zeta Systems"),
+        ("Only Rho Dynamics can provide the required parts.", "Rho Dynamics"),
+        ("Phi Consulting Group is uniquely qualified to perform this work.",
+         "Phi Consulting Group"),
+        ("Maintenance can only be performed by GE Healthcare.", "GE Healthcare"),
+        ("Repairs are performed exclusively by the OEM, Varian Medical Systems.",
+         "Varian Medical Systems"),
+    ]:
+        assert [v["name"] for v in extract_vendors(doc(text))] == [name], text
+    for text in ("Only the Government can decide.", "The data is proprietary to the Government.",
+                 "Services can only be provided by a cleared firm."):
+        assert extract_vendors(doc(text)) == [], text
+
+
 def test_agency_aliases_are_one_agency_under_its_department():
     for alias in ("ICE", "DHS/ICE", "U.S. Immigration and Customs Enforcement",
                   "HOMELAND SECURITY, DEPARTMENT OF.US IMMIGRATION AND CUSTOMS ENFORCEMENT"):

@@ -47,6 +47,14 @@ CUES = [
                      r"the\s+amount\s+of\s+\S+\s+)?to\s+(?:the\s+)?", re.I)),
     (3.0, re.compile(r"only\s+(?:one\s+)?(?:responsible\s+)?(?:vendor|contractor|source|company|"
                      r"firm|manufacturer|provider)s?\s*,\s*", re.I)),
+    # "The only known source (for this requirement) is Zeta Systems"
+    (3.0, re.compile(r"\bonly\s+(?:(?:known|responsible|available|qualified|capable|viable)\s+)+"
+                     r"(?:vendor|contractor|source|company|firm|manufacturer|provider|supplier)"
+                     r"(?:\s+(?:for|of|that|who|which|able|capable)\b[^.;:]{0,60}?)?\s+(?:is|was)\s+",
+                     re.I)),
+    # "Only Rho Dynamics can provide the required parts"
+    (2.5, re.compile(r"(?-i:\bOnly)\s+(?=(?-i:[A-Z])[^.;:]{0,60}?\s(?:can|could|is\s+able|"
+                     r"has\s+the\s+(?:ability|capability))\b)")),
     (2.5, re.compile(r"incumbent(?:\s+(?:contractor|vendor|firm|company))?\s*,\s*", re.I)),
     (2.5, re.compile(r"\b(?:intends?|proposes?|plans?)\s+to\s+(?:award|issue|negotiate|place)\b"
                      r"[^.]{0,120}?\b(?:to|with)\s+(?=(?-i:[A-Z]))", re.I)),
@@ -60,6 +68,12 @@ CUES = [
                      r"Vendor\s+Name|Contractor\s+Name)\s*\*?\s*\n-?\s*", re.I)),
     (3.0, re.compile(r"proposed\s+(?:contractor|source|vendor)s?\s*\([^)\n]{0,40}\)[^:\n]{0,140}:"
                      r"\s*", re.I)),
+    # "can only be performed by GE Healthcare", "serviced exclusively by X", "proprietary to Esri"
+    (2.5, re.compile(r"(?:can|could|may)\s+only\s+be\s+(?:performed|provided|supplied|obtained|"
+                     r"purchased|serviced|repaired|procured|maintained|furnished)\s+(?:by|from|"
+                     r"through)\s+(?:the\s+)?|(?:performed|provided|supplied|serviced|repaired|"
+                     r"maintained|furnished|distributed|licensed)\s+(?:exclusively|only|solely)\s+"
+                     r"(?:by|from|through)\s+(?:the\s+)?|\bproprietary\s+to\s+", re.I)),
     (2.5, re.compile(r"source[- ]controlled\s+to\s+|for\s+this\s+requirement,\s+|"
                      r"(?:manufactured|produced|developed|sold)\s+(?:exclusively\s+|only\s+)?by\s+",
                      re.I)),
@@ -78,7 +92,7 @@ CUES = [
 ]
 # what follows a vendor's name: "X is the only source", "X's proprietary", "X has the rights"
 ROLE = (r"(?:only|sole|single|original|incumbent|current|exclusive|manufacturer|OEM|performing|"
-        r"authorized)")
+        r"authorized|uniquely)")
 PROPRIETARY = r"(?:proprietary|patented|copyrighted)\b"
 HOLDS = (r"(?:currently\s+|alone\s+|uniquely\s+)?(?:has|have|possesses|holds|owns|acquired)\s+"
          r"(?:the\s+)?(?:necessary|required|unique|only|exclusive|proprietary|sole|specialized|"
