@@ -120,6 +120,15 @@ def test_amount_forms():
     assert values == {1_500_000_000, 60_000, 32_447, 5_000}
 
 
+
+def test_an_estimate_stated_as_a_verb_is_the_headline():
+    for text, value in [
+        ("The Government estimates the value to be between $2 million and $3 million.", 2e6),
+        ("We estimate this requirement will cost $640,000.", 640_000),
+    ]:
+        assert extract_amounts(doc(text))["amount"]["value_usd"] == value, text
+
+
 # -- dates ----------------------------------------------------------------------------------
 
 def test_dates_typed_and_form_footers_skipped():

@@ -33,7 +33,10 @@ CUE = re.compile(
     r"independent\s+government\s+(?:cost\s+)?estimate|\bIG(?:C)?E\b|quote\s+(?:is|was|of|"
     r"total\w*)|estimate\s+value|estimated\s+amount|(?:^|\n)\s*(?:Total\s+)?Amount\s*:|"
     r"price\s+quote|quoted\s+(?:price|at)|\b(?:Total\s+|Award\s+|Estimated\s+)?Amount\s*:|"
-    r"(?:^|\n|\.\s)\s*(?:Total\s+|Estimated\s+|Contract\s+)?Value\s*:|\bcontract\s+value\b", re.I)
+    r"(?:^|\n|\.\s)\s*(?:Total\s+|Estimated\s+|Contract\s+)?Value\s*:|\bcontract\s+value\b|"
+    r"estimates?\s+(?:that\s+)?(?:the\s+|this\s+|its\s+)?(?:total\s+)?(?:value|cost|price)\s+"
+    r"(?:to\s+be|at|as|is|will\s+be)|(?:will|would|is\s+expected\s+to|is\s+estimated\s+to)\s+"
+    r"cost\b", re.I)
 DISTRACT = re.compile(
     r"threshold|exceed(?:s|ing)?\s+(?:the\s+)?\$|not\s+exceeding|over\s+\$|more\s+than|greater\s+"
     r"than|less\s+than|below|under\s+\$|above|up\s+to\s+\$|approv|competition\s+advocate|"
