@@ -131,6 +131,12 @@ def test_an_estimate_stated_as_a_verb_is_the_headline():
 
 # -- dates ----------------------------------------------------------------------------------
 
+def test_a_delivery_date_after_a_long_condition_is_still_delivery():
+    text = "Delivery is required no later than 30 days after award, on or before 2026-02-15."
+    assert [(d["type"], d["date"]) for d in extract_dates(doc(text))] == [
+        ("delivery", "2026-02-15")]
+
+
 def test_dates_typed_and_form_footers_skipped():
     text = ("Form Rev. 11/6/2025\nThe period of performance is October 1, 2025 through "
             "September 30, 2026. Responses are due no later than 2:00 PM on 10/15/2025. "

@@ -79,7 +79,7 @@ ROLES = [
                                        r"[^.\n]{0,60}(?:ends?|through|until)\s*(?:on)?\s*$|"
                                        r"(?:contract|order)[^.\n]{0,40}(?:will\s+)?(?:ends?|"
                                        r"expires?)\s+(?:on\s+)?$", re.I)),
-    ("delivery", re.compile(r"deliver\w*[^.\n]{0,60}$|required\s+(?:by|not?\s+later\s+than)\s*$",
+    ("delivery", re.compile(r"deliver\w*[^.\n]{0,80}$|required\s+(?:by|not?\s+later\s+than)\s*$",
                             re.I)),
 ]
 AFTER_ROLES = [
