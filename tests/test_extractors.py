@@ -178,6 +178,15 @@ def test_vendors_named_in_the_common_ways_of_an_only_source_justification():
         assert extract_vendors(doc(text)) == [], text
 
 
+def test_one_company_named_twice_is_one_vendor_and_pronouns_or_dates_are_none():
+    text = ("Only Philips can provide this item. The parts are only available from Philips. "
+            "Philips North America is the manufacturer of the ultrasound. They are the "
+            "incumbent. Work began 4 March is the only date.")
+    assert [v["name"] for v in extract_vendors(doc(text))] == ["Philips"]
+    assert [v["name"] for v in extract_vendors(doc(
+        "iDesign is uniquely qualified to provide the design."))] == []
+
+
 def test_agency_aliases_are_one_agency_under_its_department():
     for alias in ("ICE", "DHS/ICE", "U.S. Immigration and Customs Enforcement",
                   "HOMELAND SECURITY, DEPARTMENT OF.US IMMIGRATION AND CUSTOMS ENFORCEMENT"):

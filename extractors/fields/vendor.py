@@ -92,7 +92,7 @@ CUES = [
 ]
 # what follows a vendor's name: "X is the only source", "X's proprietary", "X has the rights"
 ROLE = (r"(?:only|sole|single|original|incumbent|current|exclusive|manufacturer|OEM|performing|"
-        r"authorized|uniquely)")
+        r"authorized|uniquely\s+(?:qualified|positioned))")
 PROPRIETARY = r"(?:proprietary|patented|copyrighted)\b"
 HOLDS = (r"(?:currently\s+|alone\s+|uniquely\s+)?(?:has|have|possesses|holds|owns|acquired)\s+"
          r"(?:the\s+)?(?:necessary|required|unique|only|exclusive|proprietary|sole|specialized|"
@@ -134,7 +134,7 @@ STOP = re.compile(r"^(?:the\s+)?(?:NOTICES?|SUMMARY|AGENCY|ACTION|SAT|Revision|F
                   r"Unusual|Compelling|Urgen\w*|Attachment|Enclosure|Table|Figure|Page|"
                   r"Cardiolog\w*|Network|Memorandum|Bulletin|Instruction|Procurement|Detail|Details|"
                   r"Demonstrate|Explain|Describe|Identify|Provide|Bldg|Building|Suite|Room|Division|As|"
-                  r"Efforts|Competition)(?=\W|$)",
+                  r"Efforts|Competition|Rationale|They|We|Our|Their|Its|He|She|Us)(?=\W|$)",
                   re.I)
 FEDERAL = re.compile(r"^(?:the\s+)?(?:U\.\s?S\.|United\s+States|Department\s+of|Dept\.?\s+of|"
                      r"Federal\s|Fort\s|Camp\s|Joint\s+Base)|\b(?:Agency|Command|Directorate|"
@@ -196,7 +196,8 @@ def clean_name(raw: str, keep: str = "first") -> str | None:
         return None
     if FEDERAL.search(name) and not SUFFIX_RE.search(name):
         return None
-    if re.search(r"\bFAR\b|\d+\.\d+|\b\d{1,2}\s+[A-Z]{3}\b", name):
+    if re.search(r"\bFAR\b|\d+\.\d+|\b\d{1,2}\s+(?:[A-Z]{3}\b|(?:January|February|March|April|"
+                 r"May|June|July|August|September|October|November|December)\b)", name):
         return None
     if sum(1 for w in words if w[:1].isupper() or w[:1].isdigit() or w == "&") < len(words) * 0.6:
         return None
@@ -241,6 +242,8 @@ def candidates(doc: Document) -> list[tuple[float, str, int, int]]:
         best = None
         for pattern in (NAME_SUFFIXED, NAME_PLAIN):
             for m in pattern.finditer(window):
+                if window[m.start("name") - 1: m.start("name")].isalnum():
+                    continue  # "Design" inside "iDesign": not a name's start
                 if any(p.search(text[lo + m.end(): lo + m.end() + 80]) for _, p in AFTER_CUES):
                     best = (lo + m.start("name"), lo + m.end("name"), m.group("name"))
             if best:
@@ -340,7 +343,7 @@ def extract_vendors(doc: Document, limit: int = 5) -> list[dict[str, Any]]:
     for key in ranked[:limit]:
         if scores[key] < 1.5 and key != lone:
             continue
-        if any(f" {key} " in f" {k} " and (k.endswith(key) or k.startswith(key)) for k in kept):
+        if any(_same_name(key, k) for k in kept):
             continue  # "America, LLC" ends "Elbit Systems of America, LLC"; "Philips" starts
             # "Philips North America": the same company, named once
         kept.append(key)
@@ -357,6 +360,12 @@ def extract_vendors(doc: Document, limit: int = 5) -> list[dict[str, Any]]:
             ids["cage"] = m.group(1)
         out[0].update(ids)
     return out
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Whether one key starts or ends the other, on word boundaries."""
+    short, long = sorted((a, b), key=len)
+    return f" {short} " in f" {long} " and (long.startswith(short) or long.endswith(short))
 
 
 def name_key(name: str) -> str:
