@@ -109,10 +109,21 @@ def test_redaction_styles():
     for text in ("The estimated value of this procurement is $(b)(4).",
                  "The estimated value is [REDACTED].",
                  "Estimated value: $█████.",
-                 "The estimated value of this procurement is. The contractor will deliver."):
+                 "The estimated value of this procurement is. The contractor will deliver.",
+                 "3. Description.\nADCP units.\n\n4. Estimated Dollar Value.\n\n5. Authority.",
+                 "3.c IGCE/Estimated dollar value: The IGCE is inclusive of one 6- month option "
+                 "period. Refer to the IGCE for additional details."):
         out = extract_amounts(doc(text))
         assert out["redacted_amount"], text
         assert out["amount"] is None or out["amount"]["value_usd"] is None
+
+
+def test_a_value_prompt_answered_with_a_figure_is_no_redaction():
+    for text in ("4. Estimated Dollar Value.\nThe estimated value is $125,000.",
+                 "Estimated value: The total is $1,250,000 including options.",
+                 "Estimated Dollar Value: 2,500,000 USD"):
+        out = extract_amounts(doc(text))
+        assert not out["redacted_amount"] and out["amount"]["value_usd"], text
 
 
 def test_amount_forms():

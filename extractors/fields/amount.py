@@ -59,8 +59,12 @@ KINDS = [
 ]
 VALUE_PROMPT = re.compile(
     r"\binclud(?:e|ing)\s+(?:the\s+)?(?:total\s+)?estimated\s+(?:total\s+)?(?:dollar\s+)?value|"
-    r"(?:^|\n)\s*(?:Total\s+)?Estimated\s+(?:Total\s+)?(?:Dollar\s+)?Value\s*"
-    r"(?:\([^)\n]{0,40}\))?\s*:\s*(?:\n|$)", re.I)
+    # a heading or form field with nothing after it: "4. Estimated Dollar Value.\n\n5. …"
+    r"(?:^|\n)\s*(?:\(?\d{1,2}[.)]\s*|\(?[a-z][.)]\s*)?(?:Total\s+)?Estimated\s+(?:Total\s+)?"
+    r"(?:Dollar\s+)?(?:Value|Amount)\s*(?:\([^)\n]{0,40}\))?\s*[:.]?[ \t]*(?:\n|$)|"
+    # a field answered in words with no figure: "IGCE/Estimated dollar value: The IGCE is …"
+    r"(?:IGCE\s*/\s*|/\s*)?Estimated\s+(?:Dollar\s+)?(?:Value|Amount)\s*:\s*(?=[A-Z][a-z])"
+    r"(?![^\n]{0,150}(?:\$|\d[\d,.]{3,}|USD))", re.I)
 UP_TO_AWARD = re.compile(r"(?:in\s+the\s+amount\s+of|valued\s+at|award\w*\s+of|ceiling\s+of|"
                          r"total\s+of)\s+up\s+to\s*$", re.I)
 SILENT = re.compile(
