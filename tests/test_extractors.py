@@ -79,6 +79,12 @@ def test_authorities_named_only_as_exceptions_or_conditions_are_not_cited():
                                                          "FAR 6.302-1"]
 
 
+def test_word_processor_hyphens_and_a_parenthesised_note_after_a_cite():
+    cites = find_citations("FAR 6.302\u20111 (only one source); FAR 8.405\u20136(a)(1)(i)(B); "
+                           "FAR 6.103-1 (RFO)")
+    assert [c.text for c in cites] == ["FAR 6.302-1", "FAR 8.405-6(a)(1)(i)(B)", "FAR 6.103-1"]
+
+
 def test_statutes_spelled_out_and_a_misread_paragraph_one():
     cites = find_citations("pursuant to 10 United States Code 3204(a)(2) as implemented in "
                            "FAR 6.302-2(a)(2); see FAR 13.501(a)(l)(ii)")

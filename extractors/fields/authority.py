@@ -11,14 +11,18 @@ from extractors.fields.common import sentence_span
 from extractors.scan import speed_up
 from extractors.types import Document
 
-PAREN = r"(?P<paren>(?:\s?\(\s?(?:[a-zA-Z]{1,4}|\d{1,2})\s?\))*)"
+# a paragraph: (a), (1), (iii), (A) — not "(RFO)" after "FAR 6.103-1"
+PAREN = r"(?P<paren>(?:\s?\(\s?(?:[a-zA-Z]|[ivxl]{2,5}|\d{1,2})\s?\))*)"
+DASH = "-\u2010\u2011\u2012\u2013\u2014\u2212"  # and the hyphens a word processor puts in
 FAR_RE = re.compile(
     r"(?P<prefix>\b(?:RFO\s+)?(?:FAR|F\.A\.R\.?|Federal\s+Acquisition\s+Regulations?"
     r"(?:\s*\(FAR\))?)(?:\s+(?:Class\s+)?Deviation)?\s*(?:Part\s+|Subpart\s+|§+\s*|"
     r"[Ss]ection\s+)?)?"
-    r"(?<![\d.])(?P<base>6\.30[2-7]|6\.10[34]|8\.405\s*-\s*6|13\.106\s*-\s*[13]|13\.501|13\.5\b|"
-    r"13\.101\s*-\s*3|16\.505|12\.102|8\.402|19\.808\s*-\s*1)(?P<dash>\s*-\s*\d{1,2}\b|(?<=6\.103)[1-7]\b|"
+    rf"(?<![\d.])(?P<base>6\.30[2-7]|6\.10[34]|8\.405\s*[{DASH}]\s*6|13\.106\s*[{DASH}]\s*[13]|"
+    rf"13\.501|13\.5\b|13\.101\s*[{DASH}]\s*3|16\.505|12\.102|8\.402|19\.808\s*[{DASH}]\s*1)"
+    rf"(?P<dash>\s*[{DASH}]\s*\d{{1,2}}\b|(?<=6\.103)[1-7]\b|"
     r"(?<=6\.302)[1-7]\b)?" + PAREN)  # "FAR 6.1032": a dash lost in copying
+_DASHES = str.maketrans({c: "-" for c in DASH})
 USC_RE = re.compile(
     r"\b(?P<title>10|41|40|38|15)\s*(?:U\.?\s?S\.?\s?C\.?|United\s+States\s+Code,?)\s*"
     r"(?:§+\s*|[Ss]ec(?:tion|\.)\s*)?"
@@ -71,8 +75,8 @@ def _paren(raw: str) -> str:
 def find_citations(text: str) -> list[Cite]:
     out: list[Cite] = []
     for m in FAR_RE.finditer(text):
-        base = re.sub(r"\s+", "", m.group("base"))
-        dash = re.sub(r"\s+", "", m.group("dash") or "")
+        base = re.sub(r"\s+", "", m.group("base")).translate(_DASHES)
+        dash = re.sub(r"\s+", "", m.group("dash") or "").translate(_DASHES)
         if dash and not dash.startswith("-"):
             dash = "-" + dash
         if not m.group("prefix") and base in ("12.102", "8.402", "13.5", "13.501"):
