@@ -148,6 +148,17 @@ def test_an_estimate_stated_as_a_verb_is_the_headline():
 
 # -- dates ----------------------------------------------------------------------------------
 
+def test_military_and_slashed_iso_dates_and_a_range_without_spaces():
+    for text, want in [
+        ("Responses are due 01-MAR-2026.", [("response_due", "2026-03-01")]),
+        ("Responses are due 1-Mar-26.", [("response_due", "2026-03-01")]),
+        ("Responses are due on 2026/03/01.", [("response_due", "2026-03-01")]),
+        ("Period of performance: 10/1/2025-9/30/2026",
+         [("pop_start", "2025-10-01"), ("pop_end", "2026-09-30")]),
+    ]:
+        assert [(d["type"], d["date"]) for d in extract_dates(doc(text))] == want, text
+
+
 def test_a_delivery_date_after_a_long_condition_is_still_delivery():
     text = "Delivery is required no later than 30 days after award, on or before 2026-02-15."
     assert [(d["type"], d["date"]) for d in extract_dates(doc(text))] == [

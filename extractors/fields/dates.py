@@ -22,8 +22,12 @@ DATE_RES = [
                re.I),
     re.compile(START + r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:day\s+of\s+)?" + MONTH + r"\.?,?\s+"
                + YEAR + END, re.I),
+    # "01-MAR-2026", "1-Mar-26": the military's day-month-year
+    re.compile(START + r"(?P<d>\d{1,2})-" + MONTH + r"-(?P<y>(?:19|20)\d{2}|\d{2})" + END, re.I),
     re.compile(r"\b(?P<y>(?:19|20)\d{2})[-.](?P<m>\d{2})[-.](?P<d>\d{2})\b"),
-    re.compile(r"(?<![\d/.-])(?P<m>\d{1,2})[/-](?P<d>\d{1,2})[/-](?P<y>(?:19|20)?\d{2})(?![\d/])"),
+    re.compile(r"(?<![\d/.-])(?P<y>(?:19|20)\d{2})/(?P<m>\d{1,2})/(?P<d>\d{1,2})(?![\d/])"),
+    re.compile(r"(?:(?<![\d/.-])|(?<=/\d{4}-))"  # "3/23/2020-9/15/2020": a range's second date
+               r"(?P<m>\d{1,2})[/-](?P<d>\d{1,2})[/-](?P<y>(?:19|20)?\d{2})(?![\d/])"),
     re.compile(r"\b" + MONTH + r"\.?,?\s+" + YEAR + r"\b", re.I),  # month precision
 ]
 # Some PDFs map digits to Greek code points (U+03EC + n); read them as digits, 1:1.
