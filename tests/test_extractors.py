@@ -223,6 +223,12 @@ def test_agency_aliases_are_one_agency_under_its_department():
         assert found["path"][0] == "Department of Homeland Security"
     assert matches("DHS", normalize("CBP")["path"])
     assert not matches("HHS", normalize("ICE")["path"])
+    # a newsroom following the FBI hears of the FBI's actions, not all of Justice's
+    assert matches("FBI", normalize("Federal Bureau of Investigation")["path"])
+    assert not matches("FBI", normalize("Federal Bureau of Prisons")["path"])
+    assert matches("Department of Justice", normalize("U.S. Marshals Service")["path"])
+    assert normalize("USACE Louisville District")["path"][-2:] == [
+        "Department of the Army", "U.S. Army Corps of Engineers"]
 
 
 def test_a_contract_vehicle_named_for_an_agency_is_not_the_buyer():
