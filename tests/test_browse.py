@@ -105,7 +105,7 @@ def test_canned_questions(ds: Any) -> None:
     assert urgency[0]["agency"] == "U.S. Immigration and Customs Enforcement"
     assert urgency[0]["total_usd"] == 29_800_000
     assert {r["agency"] for r in urgency} == {"U.S. Immigration and Customs Enforcement",
-                                              "Department of the Army"}
+                                              "U.S. Army Corps of Engineers"}
     assert rows(ds, "/solesource/urgency_by_agency.json?year=2019") == []
     week = rows(ds, "/solesource/largest_this_week.json")
     assert week and all(r["posted_date"] > "2025-04-22" for r in week)

@@ -74,7 +74,7 @@ def test_urgency_by_agency_is_one_click_from_home(server: str) -> None:
         table = page.inner_text("table.rows-and-columns")
         first = table.splitlines()[1]
         assert "U.S. Immigration and Customs Enforcement" in first and "$29,800,000" in first
-        assert "Department of the Army" in table
+        assert "U.S. Army Corps of Engineers" in table
         page.screenshot(path=str(ARTIFACTS / "datasette-urgency-by-agency.png"),
                         full_page=True, timeout=60000)
 
