@@ -159,6 +159,15 @@ def test_military_and_slashed_iso_dates_and_a_range_without_spaces():
         assert [(d["type"], d["date"]) for d in extract_dates(doc(text))] == want, text
 
 
+def test_the_dates_of_the_competition_planned_to_follow_are_not_this_actions():
+    later = ("This bridge covers the gap. Market research for a new contract with an anticipated "
+             "start of February 1, 2026 is under way. Once the scope is received, the team will "
+             "resume procurement activities with an anticipated award date of March 1, 2027.")
+    assert {d["type"] for d in extract_dates(doc(later))} == {"other"}
+    own = "This sole source order has an anticipated award date of March 1, 2026."
+    assert [(d["type"], d["date"]) for d in extract_dates(doc(own))] == [("award", "2026-03-01")]
+
+
 def test_a_delivery_date_after_a_long_condition_is_still_delivery():
     text = "Delivery is required no later than 30 days after award, on or before 2026-02-15."
     assert [(d["type"], d["date"]) for d in extract_dates(doc(text))] == [

@@ -97,6 +97,12 @@ AFTER_ROLES = [
 OTHER_PAPER = re.compile(r"\b(?:memo(?:randum)?|letter|D\s?&\s?F|determination|class\s+deviation|"
                          r"waiver|approval)\b[^.\n]{0,40}\bsigned\s+(?:on\s+)?$", re.I)
 # a stray mark OCR left between two words (not a hyphenated word, not a range of dates)
+# "market research for … a new contract with an anticipated start", "will resume procurement
+# activities with an anticipated award date": the next, competed buy
+FUTURE_BUY = re.compile(r"\b(?:new|follow-?on|future|re-?compet\w*|competitive(?:ly)?)\s+"
+                        r"(?:[\w-]+\s+){0,3}?(?:contract|procurement|acquisition|solicitation|"
+                        r"award)\b[^.]{0,80}\banticipated|\bresume\s+(?:the\s+)?(?:procurement|"
+                        r"acquisition|solicitation)", re.I)
 OCR_SPECK = re.compile(r"(?<=[a-z])\s+[-'’‘\"“,]+(?=[a-z])")
 RANGE_NEXT = re.compile(r"^\s*(?:-|–|—|through|thru|to|until)\s*(?:\w+\.?\s+)?\d", re.I)
 RANGE_END = re.compile(r"(?:through|thru|to|until|-|–|—)\s*$", re.I)
@@ -173,6 +179,8 @@ def extract_dates(doc: Document) -> list[dict[str, Any]]:
         if role in ("award", "contract_expiration", "pop_start", "pop_end", "signature") and \
                 HISTORY.search(sentence_lead):
             role = "other"  # the history of an earlier contract, not this action's dates
+        if role in ("award", "pop_start") and FUTURE_BUY.search(sentence_lead):
+            role = "other"  # the competition planned to follow this action, not its own dates
         if role == "other" and RANGE_NEXT.match(tail) and re.search(r"\bfrom\s*$", lead):
             role = "pop_start"  # "will be from 1 Aug 2026 - 31 Jul 2027"
         if role == "pop_start" and RANGE_END.search(lead[-12:]):
@@ -196,4 +204,4 @@ def extract_dates(doc: Document) -> list[dict[str, Any]]:
 # the patterns that scan whole documents, through RE2 (see extractors/scan.py)
 DATE_RES = [fast(p) for p in DATE_RES]
 ROLES = [(name, fast(p)) for name, p in ROLES]
-speed_up(globals(), "HISTORY OCR_SPECK OTHER_PAPER SKIP_BEFORE TIME_DEADLINE")
+speed_up(globals(), "FUTURE_BUY HISTORY OCR_SPECK OTHER_PAPER SKIP_BEFORE TIME_DEADLINE")
