@@ -55,7 +55,7 @@ ROLES = [
     ("contract_expiration", re.compile(r"Expiration\s+Date" + FIELD, re.I)),
     ("delivery", re.compile(r"(?:Delivery|Need)\s+Date" + FIELD, re.I)),
     ("award", re.compile(r"award\w*\s+(?:date|on|by)" + FIELD
-                         + r"|anticipated\s+award[^.\n]{0,30}$|"
+                         + r"|anticipated\s+award[^.\n]{0,50}$|"
                          r"date\s+of\s+award" + FIELD + r"|awarded\s+on\s*$", re.I)),
     ("response_due", re.compile(r"(?:respon[sd]\w*|capabilit\w*\s+statements?|quot\w+|"
                                 r"propos\w+|offers?|submi\w+|receiv\w+|inquiries|questions)"
