@@ -129,14 +129,29 @@ def garbage_score(text: str) -> float:
 
 def needs_ocr(text: str) -> bool:
     """``garbage_score(text) > 0.5``, answered at once for the common page whose ASCII letters
-    alone make up 76% of it: the score cannot then pass 0.5 (0.4 × 0.76 / 0.6 > 0.5)."""
+    alone make up 76% of it: the score cannot then pass 0.5 (0.4 × 0.76 / 0.6 > 0.5); and,
+    for a page of forms and figures, once enough of its tokens are plainly words (ASCII
+    letters with a vowel, which the word pattern always counts) to keep the score under."""
     stripped = text.strip()
-    if len(stripped) >= 25 and len(stripped.encode("ascii", "ignore").translate(
-            None, _NOT_ASCII_LETTERS)) >= 0.76 * len(stripped):
+    if len(stripped) < 25:
+        return garbage_score(text) > 0.5
+    letters = len(stripped.encode("ascii", "ignore").translate(None, _NOT_ASCII_LETTERS))
+    if letters >= 0.76 * len(stripped):
         return False
+    tokens = stripped.split()
+    # not garbage once 0.6/0.7 × words/tokens + 0.4/0.6 × letters/length reaches 0.5
+    need = (0.5 - 0.4 / 0.6 * letters / len(stripped)) * len(tokens) / (0.6 / 0.7) + 1e-6
+    sure = 0
+    for token in tokens:
+        if (2 <= len(token) <= 24 and token.isascii() and token.isalpha()
+                and not _VOWELS.isdisjoint(token)):
+            sure += 1
+            if sure >= need:
+                return False
     return garbage_score(text) > 0.5
 
 
+_VOWELS = frozenset("aeiouyAEIOUY")
 _NOT_ASCII_LETTERS = bytes(b for b in range(256) if not chr(b).isascii() or not chr(b).isalpha())
 # a token with two letters in a row and a vowel, shorter than 25 characters
 _WORDY = re.compile(r"(?<!\S)(?=\S*?[A-Za-z]{2})(?=\S*?[aeiouyAEIOUY])\S{1,24}(?!\S)")

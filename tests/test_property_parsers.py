@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from extractors.fields.amount import extract_amounts, find_money
@@ -100,10 +100,12 @@ def test_money_is_finite_and_non_negative(before, amount, after):
     assert headline is None or headline["value_usd"] is None or headline["value_usd"] >= 0
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(st.one_of(st.text(max_size=300), st.lists(st.sampled_from(
-    ["the", "award", "Acme", "é", "123", "$", "____", "\ufffd", "ǅ", "x", "\n"]),
-    max_size=80).map(" ".join)))
+    ["the", "award", "Acme", "é", "123", "$", "____", "\ufffd", "ǅ", "x", "\n", "12", "--", "a",
+     "I", "e", "(b)(4)", "6.302-1", "II", "ok", "xyz", "rhythm", "a" * 30, "Ünïcode", "\u00a0"]),
+    max_size=120).map(" ".join)))
+@example("a 12 " * 20)  # one-letter words are not words to the score
 def test_the_quick_ocr_answer_is_the_garbage_score_answer(text: str) -> None:
     from extractors.text import garbage_score, needs_ocr
 

@@ -19,11 +19,13 @@ from tests.conftest import SHARED, missing
 
 def _wrapped() -> list[FastPattern]:
     """Every pattern the extractors scan whole documents with through RE2."""
+    import extractors.layout
     import extractors.nlp
     from extractors.fields import amount, authority, dates, kind, numbers, rationale, vendor
 
     found: list[object] = []
-    for module in (amount, authority, dates, kind, numbers, rationale, vendor, extractors.nlp):
+    for module in (amount, authority, dates, kind, numbers, rationale, vendor, extractors.nlp,
+                   extractors.layout):
         for value in vars(module).values():
             found.append(value)
             if isinstance(value, list):
