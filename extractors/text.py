@@ -170,6 +170,8 @@ def inflate_bomb(data: bytes, limits: Limits) -> str | None:
     otherwise inflate and parse them whole: a 600 KB file can take 6 GB and minutes.
     Streams are inflated (a megabyte at a time) only where their compressed size leaves
     room for a bomb: most PDFs are cleared by their sizes alone."""
+    if len(data) * MAX_DEFLATE_RATIO <= min(limits.max_stream_inflated, limits.max_pdf_inflated):
+        return None  # the whole file, inflated at the most, is under both limits
     streams = []
     for m in _STREAM.finditer(data):
         end = data.find(b"endstream", m.end())
