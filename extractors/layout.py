@@ -85,7 +85,7 @@ def mark_boxes(text: str, found: list[Box]) -> str:
 
 def read_ticks(data: bytes, texts: list[str], wanted: list[int]) -> list[str]:
     """``texts`` (one per page) with drawn checkboxes marked on the ``wanted`` pages (those
-    :func:`worth_reading` found while the text was read)."""
+    :class:`DrawnBoxes` chose while the text was read)."""
     if not wanted:
         return texts
     try:
@@ -101,6 +101,22 @@ def read_ticks(data: bytes, texts: list[str], wanted: list[int]) -> list[str]:
     except Exception as exc:  # layout is a bonus: the text layer stands without it
         log.info("checkbox layout not read: %s: %s", type(exc).__name__, exc)
         return texts
+
+
+class DrawnBoxes:
+    """The pages pdfplumber should read, chosen while pypdfium2 has each page open for its
+    text: the first MAX_PAGES that list choices with no tick, if something is drawn in a
+    small square on them."""
+
+    def __init__(self) -> None:
+        self.listing = 0
+        self.pages: list[int] = []
+
+    def look(self, page: Any, index: int, text: str) -> None:
+        if self.listing < MAX_PAGES and needs_layout(text):
+            self.listing += 1
+            if worth_reading(page, index):
+                self.pages.append(index)
 
 
 def worth_reading(page: Any, index: int) -> bool:

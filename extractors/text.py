@@ -25,8 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from extractors.html import html_to_text
-from extractors.layout import MAX_PAGES as MAX_LAYOUT_PAGES
-from extractors.layout import needs_layout, read_ticks, worth_reading
+from extractors.layout import DrawnBoxes, read_ticks
 from extractors.types import Document, Page
 
 log = logging.getLogger(__name__)
@@ -231,8 +230,7 @@ def _pdf(data: bytes, name: str, limits: Limits) -> Document:
             doc.problems.append(f"{count} pages; read the first {limits.max_pages}")
             doc.status = "partial"
         texts: list[str] = []
-        listing = 0  # pages listing choices with no tick in their text
-        drawn: list[int] = []  # those of them with something drawn in a small square
+        drawn = DrawnBoxes()  # checkboxes ticked by drawing, not in the text layer
         for i in range(min(count, limits.max_pages)):
             page = pdf[i]
             textpage = page.get_textpage()
@@ -242,16 +240,13 @@ def _pdf(data: bytes, name: str, limits: Limits) -> Document:
                 text = text.replace(glyph, box)
             texts.append(text)
             textpage.close()
-            if listing < MAX_LAYOUT_PAGES and needs_layout(text):
-                listing += 1
-                if worth_reading(page, i):
-                    drawn.append(i)
+            drawn.look(page, i, text)
             page.close()
             if time.monotonic() - started > limits.seconds:
                 doc.problems.append(f"stopped after {i + 1} pages: over {limits.seconds}s")
                 doc.status = "timeout"
                 break
-        texts = read_ticks(data, texts, drawn)  # boxes ticked by drawing, read by pdfplumber
+        texts = read_ticks(data, texts, drawn.pages)
         need_ocr = [i for i, t in enumerate(texts) if needs_ocr(t)]
         ocr = _ocr_pages(pdf, need_ocr, limits, doc, started) if need_ocr else {}
     finally:

@@ -26,7 +26,6 @@ class Agency:
     acronym_words: tuple[frozenset[str], ...] = ()
 
 
-
 _WORD = re.compile(r"\w+")
 # every ASCII byte that is not a word character (as re's \w has it) becomes a space
 _APART = bytes(b if b >= 0x80 or chr(b).isalnum() or b == ord("_") else 32 for b in range(256))

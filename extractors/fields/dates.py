@@ -96,13 +96,13 @@ AFTER_ROLES = [
 ]
 OTHER_PAPER = re.compile(r"\b(?:memo(?:randum)?|letter|D\s?&\s?F|determination|class\s+deviation|"
                          r"waiver|approval)\b[^.\n]{0,40}\bsigned\s+(?:on\s+)?$", re.I)
-# a stray mark OCR left between two words (not a hyphenated word, not a range of dates)
 # "market research for … a new contract with an anticipated start", "will resume procurement
 # activities with an anticipated award date": the next, competed buy
 FUTURE_BUY = re.compile(r"\b(?:new|follow-?on|future|re-?compet\w*|competitive(?:ly)?)\s+"
                         r"(?:[\w-]+\s+){0,3}?(?:contract|procurement|acquisition|solicitation|"
                         r"award)\b[^.]{0,80}\banticipated|\bresume\s+(?:the\s+)?(?:procurement|"
                         r"acquisition|solicitation)", re.I)
+# a stray mark OCR left between two words (not a hyphenated word, not a range of dates)
 OCR_SPECK = re.compile(r"(?<=[a-z])\s+[-'’‘\"“,]+(?=[a-z])")
 RANGE_NEXT = re.compile(r"^\s*(?:-|–|—|through|thru|to|until)\s*(?:\w+\.?\s+)?\d", re.I)
 RANGE_END = re.compile(r"(?:through|thru|to|until|-|–|—)\s*$", re.I)

@@ -313,8 +313,7 @@ def extract_vendors(doc: Document, limit: int = 5) -> list[dict[str, Any]]:
     found = candidates(doc)
     aliases = _aliases(text, {name_key(name) for _w, name, _s, _e in found})
     for weight, name, start, end in found:
-        if name_key(name) in aliases:
-            name = aliases[name_key(name)]
+        name = aliases.get(name_key(name), name)
         s, e = sentence_span(text, start, end)
         if DISTRACT.search(text[max(s, start - 45): min(e, end + 40)]):
             weight *= 0.3  # "protest filed by X", "X, a competitor": near the name
