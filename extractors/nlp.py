@@ -52,7 +52,7 @@ def _sentence_end() -> re.Pattern[str]:
     closing = "\"'”’)\\]"
     # then a space, the end, or a symbol glued on ("escape.\ufffd Within", "end.• Next")
     follows = r"(?=\s|$|[^\w\s.,;:!?()\[\]\"'“”‘’/%$&*+=<>@#-])"
-    return fast(re.compile(rf"[{marks}]+[{closing}]*{follows}"))
+    return fast(re.compile(rf"[{marks}]+[{closing}]*{follows}"), documents=True)
 
 
 @lru_cache(maxsize=1)
@@ -153,7 +153,7 @@ _WORD = re.compile(r"\S+")
 _LINE_BREAK = re.compile(r"(?<=[^\W_])[ \t]*\n[ \t]*(?=[^\W_])")
 _SUFFIX = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(s) for s in SUFFIXES) +
                      r")(?![\w])", re.I)
-_SUFFIX = fast(_SUFFIX)
+_SUFFIX = fast(_SUFFIX, documents=True)
 
 
 def _named_before(text: str, at: int) -> bool:

@@ -10,6 +10,15 @@ cover Python's — which matches wherever the original can start (and some place
 cannot). The twin proposes start positions; the original ``re`` pattern, tried only there,
 decides. Matches, groups and spans are exactly those of ``re``: :func:`fast` wraps a
 compiled pattern, and ``tests/test_scan.py`` checks the equivalence and the widened classes.
+
+The patterns every document is read with (``fast(p, documents=True)``) go further: one
+Hyperscan pass finds where *each* of them can start, in less time than RE2 takes for a dozen
+of them one by one. Hyperscan reports where matches end, so it reads the text reversed, with
+each twin mirrored: a mirrored match ends where the twin starts. The text is folded to one
+byte a character first (non-ASCII as 0x80, and ſ, K, İ, ı as the ASCII letters re's case rules
+equate them with), which keeps offsets as characters and the twins' classes small. Where
+Hyperscan is missing (it is built for x86-64) or refuses a pattern, RE2 does that pattern's
+scans; the matches are the same either way, and ``tests/test_scan.py`` checks both.
 """
 
 from __future__ import annotations
@@ -31,6 +40,10 @@ try:
     import re2
 except ImportError:  # pragma: no cover - google-re2 is a dependency; without it, plain re
     re2 = None
+try:
+    import hyperscan
+except ImportError:  # pragma: no cover - x86-64 only; elsewhere RE2 scans for every pattern
+    hyperscan = None
 
 #: below this many characters ``re`` alone is quicker than preparing the text for RE2
 MIN_TEXT = 64
@@ -38,6 +51,9 @@ MIN_TEXT = 64
 #: scanned by several patterns) keep their UTF-8 form for the next pattern, per thread
 CACHED_TEXT = 4096
 CACHED_DOCUMENTS = 3
+#: texts this long are read by all the whole-document patterns in one Hyperscan pass; for a
+#: shorter one (a window some field looks into) RE2 is quicker pattern by pattern
+ONE_PASS_TEXT = 1024
 
 # Python's classes for str patterns, widened (a superset, for a positive class: exact in
 # ASCII, every other character let in, which keeps RE2's program small) or narrowed (a
@@ -61,6 +77,9 @@ NEGATED = {
     C.CATEGORY_NOT_WORD: C.CATEGORY_WORD,
     C.CATEGORY_NOT_LINEBREAK: C.CATEGORY_LINEBREAK,
 }
+# the same for Hyperscan's twins, which read every non-ASCII character as the byte 0x80
+HS_WIDE = {category: chars.replace(ANY_NON_ASCII, r"\x80") for category, chars in WIDE.items()}
+ANY_BYTE = r"[\x00-\xff]"
 MAX_COUNT = 3  # a longer counted repeat becomes unbounded in the twin
 MAX_PROGRAM = 5000  # bigger twins outgrow RE2's DFA memory and fall back to its slow NFA
 
@@ -71,6 +90,15 @@ class Untranslatable(Exception):
 
 def _char(code: int) -> str:
     return f"\\x{{{code:x}}}"
+
+
+def _fold(code: int) -> int:
+    """A character as Hyperscan's twins read it: see :func:`folded`."""
+    return code if code < 0x80 else _FOLD.get(code, 0x80)
+
+
+def _hs_char(code: int) -> str:
+    return f"\\x{_fold(code):02x}"
 
 
 @lru_cache(maxsize=4096)
@@ -112,71 +140,115 @@ for _a, _others in __import__("re._casefix", fromlist=["_EXTRA_CASES"])._EXTRA_C
         _EXTRA[chr(_a)] = _EXTRA.get(chr(_a), "") + chr(_o)
 
 
-def _class_items(items: list[Any], ignore_case: bool, widen: bool) -> str:
+# the non-ASCII characters re.IGNORECASE equates with an ASCII letter (ſ and s, K and k, İ
+# and ı with i): Hyperscan's twins read them as that letter, so "ſ" still matches [Ss]
+_FOLD = {c: ord(chr(a).lower()) for a in range(0x80) for c in _variants(a) if c >= 0x80}
+_FOLD_TARGETS = frozenset(_FOLD.values())
+
+
+def _class_items(items: list[Any], ignore_case: bool, widen: bool, hs: bool = False) -> str:
+    if hs and not widen:
+        return _hs_excluded(items)
+    char = _hs_char if hs else _char
     out = []
     for op, av in items:
         if op is C.LITERAL:
             codes = _variants(av) if ignore_case and widen else (av,)
-            out.extend(_char(c) for c in codes)
+            out.extend(char(c) for c in codes)
         elif op is C.RANGE:
             lo, hi = av
-            out.append(f"{_char(lo)}-{_char(hi)}")
+            if not hs:
+                out.append(f"{_char(lo)}-{_char(hi)}")
+            else:  # the ASCII part, then what the rest folds to (one byte, or a few letters)
+                if lo < 0x80:
+                    out.append(f"{_hs_char(lo)}-{_hs_char(min(hi, 0x7F))}")
+                if hi >= 0x80:
+                    out.append(_hs_char(0x80))
+                    out.extend(_hs_char(c) for c in _FOLD if lo <= c <= hi)
             if ignore_case and widen:
                 if hi - lo > 400:
                     raise Untranslatable("a wide case-insensitive range")
-                out.extend(_char(c) for i in range(lo, hi + 1) for c in _variants(i) if c != i)
+                out.extend(char(c) for i in range(lo, hi + 1) for c in _variants(i) if c != i)
         elif op is C.CATEGORY:
             if av in NEGATED:  # _in keeps these out of classes
                 raise Untranslatable("a negated category inside a class")
-            out.append((WIDE if widen else NARROW)[av])
+            out.append((HS_WIDE if hs else WIDE)[av] if widen else NARROW[av])
         else:
             raise Untranslatable(f"class item {op}")
     return "".join(out)
 
 
-def _in(items: list[Any], ignore_case: bool) -> str:
+def _hs_excluded(items: list[Any]) -> str:
+    """What a negated class excludes, for Hyperscan: only ASCII characters no other character
+    folds to (excluding "s" would exclude "ſ", which the class lets through)."""
+    out = []
+    codes: set[int] = set()
+    for op, av in items:
+        if op is C.LITERAL:
+            codes.add(av)
+        elif op is C.RANGE:
+            codes.update(range(av[0], min(av[1], 0x7F) + 1))
+        elif op is C.CATEGORY:  # ASCII only; the letters folded to ASCII are word characters
+            out.append(NARROW[av])
+        else:
+            raise Untranslatable(f"class item {op}")
+    out.extend(_hs_char(c) for c in sorted(codes) if c < 0x80 and c not in _FOLD_TARGETS)
+    return "".join(out)
+
+
+def _in(items: list[Any], ignore_case: bool, hs: bool = False) -> str:
     negate = bool(items) and items[0][0] is C.NEGATE
     if negate:
         items = items[1:]
         if any(op is C.CATEGORY and av in NEGATED for op, av in items):
             raise Untranslatable("a negated class holding a negated category")
-        return f"[^{_class_items(items, ignore_case, widen=False)}]"
+        kept = _class_items(items, ignore_case, widen=False, hs=hs)
+        return f"[^{kept}]" if kept else ANY_BYTE
     singles = [(op, av) for op, av in items if not (op is C.CATEGORY and av in NEGATED)]
     negs = [av for op, av in items if op is C.CATEGORY and av in NEGATED]
     parts = []
     if singles:
-        parts.append(f"[{_class_items(singles, ignore_case, widen=True)}]")
+        parts.append(f"[{_class_items(singles, ignore_case, widen=True, hs=hs)}]")
     parts.extend(f"[^{NARROW[NEGATED[av]]}]" for av in negs)
     return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
 
 
-def _seq(items: Any, flags: int) -> str:
-    return "".join(_node(op, av, flags) for op, av in items)
+def _seq(items: Any, flags: int, hs: bool = False) -> str:
+    """The twin of a sequence; for Hyperscan, read from its end (see :func:`mirrored_twin`)."""
+    nodes = [_node(op, av, flags, hs) for op, av in items]
+    return "".join(reversed(nodes) if hs else nodes)
 
 
-def _node(op: Any, av: Any, flags: int) -> str:
+def _node(op: Any, av: Any, flags: int, hs: bool = False) -> str:
     ignore_case = bool(flags & re.I)
     if op is C.LITERAL:
         codes = _variants(av) if ignore_case else (av,)
-        return _char(codes[0]) if len(codes) == 1 else "[" + "".join(map(_char, codes)) + "]"
+        if hs:
+            codes = tuple(sorted({_fold(c) for c in codes}))
+        char = _hs_char if hs else _char
+        return char(codes[0]) if len(codes) == 1 else "[" + "".join(map(char, codes)) + "]"
     if op is C.NOT_LITERAL:
+        if hs:
+            return f"[^{_hs_char(av)}]" if av < 0x80 and av not in _FOLD_TARGETS else ANY_BYTE
         return f"[^{_char(av)}]"
     if op is C.ANY:
+        if hs:
+            return ANY_BYTE if flags & re.S else r"[^\n]"
         return "(?s:.)" if flags & re.S else "."
     if op is C.IN:
-        return _in(list(av), ignore_case)
+        return _in(list(av), ignore_case, hs)
     if op is C.CATEGORY:
-        return _in([(C.CATEGORY, av)], ignore_case)
+        return _in([(C.CATEGORY, av)], ignore_case, hs)
     if op is C.BRANCH:
-        return "(?:" + "|".join(_seq(alt, flags) for alt in av[1]) + ")"
+        return "(?:" + "|".join(_seq(alt, flags, hs) for alt in av[1]) + ")"
     if op is C.SUBPATTERN:
         _group, add, remove, sub = av
-        return "(?:" + _seq(sub, (flags | add) & ~remove) + ")"
+        return "(?:" + _seq(sub, (flags | add) & ~remove, hs) + ")"
     if op is C.ATOMIC_GROUP:
-        return "(?:" + _seq(av, flags) + ")"
+        return "(?:" + _seq(av, flags, hs) + ")"
     if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
         lo, hi, sub = av
-        inner = "(?:" + _seq(sub, flags) + ")"
+        inner = "(?:" + _seq(sub, flags, hs) + ")"
         if hi is C.MAXREPEAT or hi > MAX_COUNT:  # unbounded is looser, and far smaller
             return inner + ("*" if lo == 0 else "+" if lo == 1 else f"{{{min(lo, MAX_COUNT)},}}")
         return inner + ("?" if (lo, hi) == (0, 1) else f"{{{lo},{hi}}}")
@@ -185,8 +257,7 @@ def _node(op: Any, av: Any, flags: int) -> str:
     raise Untranslatable(f"{op}")
 
 
-def twin(pattern: re.Pattern[str]) -> str:
-    """The looser RE2 pattern that matches wherever ``pattern`` can start a match."""
+def _parsed(pattern: re.Pattern[str]) -> Any:
     if not isinstance(pattern.pattern, str):
         raise Untranslatable("a bytes pattern")
     parsed = _parser.parse(pattern.pattern, pattern.flags)
@@ -196,7 +267,33 @@ def twin(pattern: re.Pattern[str]) -> str:
     if first[0] is C.AT and first[1] in (C.AT_BEGINNING, C.AT_BEGINNING_STRING) and not (
             pattern.flags & re.M and first[1] is C.AT_BEGINNING):
         raise Untranslatable("anchored at the start: re tries one place only")
-    return _seq(parsed, pattern.flags)
+    return parsed
+
+
+def twin(pattern: re.Pattern[str]) -> str:
+    """The looser RE2 pattern that matches wherever ``pattern`` can start a match."""
+    return _seq(_parsed(pattern), pattern.flags)
+
+
+def mirrored_twin(pattern: re.Pattern[str]) -> str:
+    """The twin for Hyperscan: it reads the text folded to one byte a character (every
+    non-ASCII character becomes 0x80, see :func:`folded`) and reversed, and its matches end
+    there wherever ``pattern`` can start a match in the text."""
+    return _seq(_parsed(pattern), pattern.flags, hs=True)
+
+
+def folded(text: str) -> bytes:
+    """One byte a character, so that byte offsets are character offsets: ASCII as itself, the
+    few letters re.IGNORECASE equates with an ASCII one as that one, anything else as 0x80."""
+    if text.isascii():
+        return text.encode("ascii")
+    import numpy as np
+
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+    out = np.minimum(codes, 0x80).astype(np.uint8)
+    for code, ascii_code in _FOLD.items():
+        out[codes == code] = ascii_code
+    return out.tobytes()
 
 
 class _Text:
@@ -251,13 +348,103 @@ def _prepared(text: str) -> _Text:
     return recent[0]
 
 
+class _OnePass:
+    """The whole-document patterns' mirrored twins in one Hyperscan database, compiled when a
+    document first needs it (and again if a pattern joins later: a module imported late)."""
+
+    def __init__(self) -> None:
+        self.mirrored: list[str] = []
+        # (database, which mirrored twins it holds, generation), replaced whole when recompiled
+        self.state: tuple[Any, list[bool], int] = (None, [], 0)
+        self.lock = threading.Lock()
+
+    def add(self, pattern: re.Pattern[str]) -> int | None:
+        """The pattern's place in the pass, or None where Hyperscan cannot read it."""
+        if hyperscan is None:
+            return None
+        try:
+            mirrored = mirrored_twin(pattern)
+        except Untranslatable:
+            return None
+        with self.lock:
+            self.mirrored.append(mirrored)
+            return len(self.mirrored) - 1
+
+    def _compile(self) -> tuple[Any, list[bool], int]:
+        with self.lock:
+            if len(self.state[1]) == len(self.mirrored):
+                return self.state
+            wanted = list(self.mirrored)
+            held = [True] * len(wanted)
+            try:
+                database = _hyperscan_database(wanted, held)
+            except hyperscan.error:  # one pattern spoils the lot: find it, and let RE2 do it
+                for i, one in enumerate(wanted):
+                    try:
+                        _hyperscan_database([one], [True])
+                    except hyperscan.error as why:
+                        log.debug("RE2, not Hyperscan, for %.60r: %s", one, why)
+                        held[i] = False
+                database = _hyperscan_database(wanted, held) if any(held) else None
+            self.state = (database, held, self.state[2] + 1)
+            return self.state
+
+    def starts(self, text: str) -> list[list[int] | None]:
+        """For each pattern in the pass, the offsets where its twin matches in ``text`` (None
+        for one the database does not hold). The last few texts' are kept, per thread."""
+        database, held, generation = self.state
+        if len(held) != len(self.mirrored):
+            database, held, generation = self._compile()
+        if database is None:  # Hyperscan refused them all (a CPU without SSSE3, say)
+            return [None] * len(held)
+        recent: list[tuple[str, int, list[list[int] | None]]] = _local.__dict__.setdefault(
+            "one_pass", [])
+        for i, (kept, made, found) in enumerate(recent):
+            if kept is text and made == generation:
+                if i:
+                    recent.insert(0, recent.pop(i))
+                return found
+        found = self._scan(database, held, folded(text)[::-1])
+        recent.insert(0, (text, generation, found))
+        del recent[CACHED_DOCUMENTS:]
+        return found
+
+    @staticmethod
+    def _scan(database: Any, held: list[bool], mirror: bytes) -> list[list[int] | None]:
+        scratch = getattr(_local, "scratch", None)
+        if scratch is None or scratch[0] is not database:
+            scratch = _local.scratch = (database, hyperscan.Scratch(database))
+        size = len(mirror)
+        found: list[list[int]] = [[] for _ in held]
+
+        def on_match(index: int, _from: int, end: int, _flags: int, _context: Any) -> None:
+            found[index].append(size - end)  # a mirrored match ends where the twin starts
+
+        database.scan(mirror, match_event_handler=on_match, scratch=scratch[1])
+        for places in found:
+            places.reverse()
+        return [places if kept else None for places, kept in zip(found, held, strict=True)]
+
+
+def _hyperscan_database(mirrored: list[str], held: list[bool]) -> Any:
+    database = hyperscan.Database()
+    ids = [i for i, kept in enumerate(held) if kept]
+    database.compile(expressions=[mirrored[i].encode() for i in ids], ids=ids,
+                     elements=len(ids), flags=[0] * len(ids))
+    return database
+
+
+_ONE_PASS = _OnePass()
+
+
 class FastPattern:
     """A compiled ``re`` pattern whose whole-text ``finditer``/``search``/``findall`` let
     its RE2 twin skip ahead. Everything else is the pattern's own."""
 
-    def __init__(self, pattern: re.Pattern[str], looser: Any) -> None:
+    def __init__(self, pattern: re.Pattern[str], looser: Any, documents: bool = False) -> None:
         self._re = pattern
         self._twin = looser
+        self._one_pass = _ONE_PASS.add(pattern) if documents else None
         raw = getattr(looser, "_regexp", None)  # the C++ object: no Match object per hit
         if raw is not None and hasattr(raw, "Match"):
             unanchored = re2._Anchor.UNANCHORED
@@ -284,6 +471,11 @@ class FastPattern:
         return self._scan(text, pos, end)
 
     def _scan(self, text: str, pos: int, end: int) -> Iterator[re.Match[str]]:
+        if self._one_pass is not None and len(text) >= ONE_PASS_TEXT:
+            starts = _ONE_PASS.starts(text)[self._one_pass]
+            if starts is not None:
+                yield from self._from_starts(text, starts, pos, end)
+                return
         prepared = _prepared(text)
         data, match, next_start = prepared.data, self._re.match, self._next_start
         if not prepared.chars:  # ASCII: bytes and characters line up
@@ -309,6 +501,22 @@ class FastPattern:
                 start = m.end() - 1
             bpos = prepared.byte(start + 1)
 
+    def _from_starts(self, text: str, starts: list[int], pos: int, end: int
+                     ) -> Iterator[re.Match[str]]:
+        """The matches in ``text[pos:end]``, tried only where the twin can start."""
+        match, count = self._re.match, len(starts)
+        k = bisect.bisect_left(starts, pos)
+        while k < count:
+            start = starts[k]
+            if start >= end:  # a match is never empty: none starts at ``end``
+                return
+            m = match(text, start, end)
+            if m is None:
+                k += 1
+            else:
+                yield m
+                k = bisect.bisect_left(starts, m.end(), k + 1)
+
     def _next_start(self, data: bytes, pos: int, end: int) -> int:
         """Where the twin first matches in ``data[pos:end]``, or -1."""
         hit = self._twin.search(data, pos, end)
@@ -329,8 +537,9 @@ class FastPattern:
                 for m in self.finditer(text, pos, endpos)]
 
 
-def fast(pattern: re.Pattern[str]) -> re.Pattern[str]:
-    """``pattern``, scanning whole documents through its RE2 twin where it has one."""
+def fast(pattern: re.Pattern[str], documents: bool = False) -> re.Pattern[str]:
+    """``pattern``, scanning whole documents through its RE2 twin where it has one; with
+    ``documents``, a pattern every document is read with, in the shared Hyperscan pass."""
     if re2 is None or isinstance(pattern, FastPattern):
         return pattern
     try:
@@ -343,10 +552,10 @@ def fast(pattern: re.Pattern[str]) -> re.Pattern[str]:
     except re2.error as exc:  # too big for RE2's memory budget, say
         log.debug("plain re for %.60r: RE2 refused it: %s", pattern.pattern, exc)
         return pattern
-    return FastPattern(pattern, looser)  # type: ignore[return-value]
+    return FastPattern(pattern, looser, documents)  # type: ignore[return-value]
 
 
-def speed_up(namespace: dict[str, Any], names: str) -> None:
+def speed_up(namespace: dict[str, Any], names: str, documents: bool = False) -> None:
     """``fast`` for each named module-level pattern: ``speed_up(globals(), "CUE MONEY")``."""
     for name in names.split():
-        namespace[name] = fast(namespace[name])
+        namespace[name] = fast(namespace[name], documents)

@@ -35,13 +35,18 @@ def _wrapped() -> list[FastPattern]:
 
 
 @contextmanager
-def short_texts_too() -> Iterator[None]:
-    """Short texts normally go to ``re`` directly; here they go through RE2 as well."""
-    old, scan.MIN_TEXT = scan.MIN_TEXT, 0
+def short_texts_too(one_pass: bool = False) -> Iterator[None]:
+    """Short texts normally go to ``re`` directly; here they go through RE2 as well — or,
+    with ``one_pass``, the whole-document patterns through the Hyperscan pass."""
+    old = scan.MIN_TEXT, scan.ONE_PASS_TEXT
+    scan.MIN_TEXT, scan.ONE_PASS_TEXT = 0, 0 if one_pass else sys.maxsize
     try:
         yield
     finally:
-        scan.MIN_TEXT = old
+        scan.MIN_TEXT, scan.ONE_PASS_TEXT = old
+
+
+PATHS = (False, True) if scan.hyperscan is not None else (False,)
 
 
 def _same(p: FastPattern, text: str, pos: int = 0) -> None:
@@ -67,9 +72,10 @@ word_text = st.lists(st.sampled_from(WORDS), max_size=60).map(" ".join)
 @settings(max_examples=200, deadline=None)
 @given(st.one_of(word_text, st.text(max_size=120)), st.integers(0, 20))
 def test_every_scanner_finds_what_re_finds(text: str, pos: int) -> None:
-    with short_texts_too():
-        for p in _wrapped():
-            _same(p, text, min(pos, len(text)))
+    for one_pass in PATHS:
+        with short_texts_too(one_pass):
+            for p in _wrapped():
+                _same(p, text, min(pos, len(text)))
 
 
 def test_over_the_shared_corpus_every_scanner_finds_what_re_finds():
@@ -79,9 +85,11 @@ def test_over_the_shared_corpus_every_scanner_finds_what_re_finds():
     texts = [f.read_text(errors="replace") for f in sorted(docs.glob("*/text.txt"))]
     assert len(texts) > 50
     patterns = _wrapped()
-    for text in texts:
-        for p in patterns:
-            _same(p, text)
+    for one_pass in PATHS:
+        with short_texts_too(one_pass):
+            for text in texts:
+                for p in patterns:
+                    _same(p, text)
 
 
 def test_offsets_stay_right_past_wide_characters():
@@ -160,3 +168,55 @@ def test_a_lone_surrogate_from_a_broken_text_layer_is_matched_like_re_does():
         p = fast(re.compile(pattern, re.I))
         assert isinstance(p, FastPattern)
         _same(p, text)
+
+
+# patterns that stress the Hyperscan twins: negated classes around the letters other
+# characters fold to, ranges into non-ASCII, case rules, dots, categories, lookarounds
+HARD = [r"[^s]ource", r"x[^\u212a]", r"[^a-z]+\d", r"kelvin|sole\s+source|item", r"[^\d\s]+\s*:",
+        r"é+t", r"[\u00e0-\u017f]x", r"[^é]y", r"a.b", r"[^\s,]+,", r"\bS\w+", r"[^k]z",
+        r"(?<=\s)to\s+(?=[A-Z])\w+", r"[\w\u2019-]+\s+Inc", r"[^\x00-\x7f]{2}", r"\D\S\W",
+        r"[^\n]{3,}\n", r"\$\s?\d{1,3}(?:,\d{3})*"]
+HARD_FLAGS = [0, re.I, re.S | re.I]
+
+
+@pytest.fixture(scope="module")
+def one_pass() -> tuple[scan._OnePass, list[re.Pattern[str]]]:
+    if scan.hyperscan is None:
+        missing("hyperscan is not installed (pip install hyperscan; x86-64 only)")
+    single = scan._OnePass()
+    patterns = [re.compile(p, f) for p in HARD for f in HARD_FLAGS]
+    for i, p in enumerate(patterns):
+        assert single.add(p) == i
+    return single, patterns
+
+
+HARD_TEXT = st.text(st.sampled_from("sSourcexXkKzZ\u212a\u017f\u0131\u0130ia1 \n,:$éÉ\u2019yt."
+                                    "\ud800😀IncbB-"), max_size=80)
+
+
+@settings(max_examples=300, deadline=None)
+@given(HARD_TEXT)
+def test_the_hyperscan_pass_proposes_every_place_re_matches(one_pass, text: str) -> None:
+    single, patterns = one_pass
+    starts = single.starts(text)
+    for p, found in zip(patterns, starts, strict=True):
+        assert found is not None, p  # Hyperscan reads every one of them
+        want = {i for i in range(len(text) + 1) if p.match(text, i)}
+        assert want <= set(found), (p, text)
+
+
+def test_folding_keeps_offsets_as_characters():
+    text = "ſole \u212aelvin İı é😀\ud800 x"
+    out = scan.folded(text)
+    assert len(out) == len(text)
+    assert out.decode("latin-1") == "sole kelvin ii \x80\x80\x80 x"
+
+
+def test_the_document_patterns_share_one_hyperscan_pass():
+    if scan.hyperscan is None:
+        missing("hyperscan is not installed (pip install hyperscan; x86-64 only)")
+    documents = [p for p in _wrapped() if p._one_pass is not None]
+    assert len(documents) >= 40
+    scan._ONE_PASS.starts("x" * 2000)
+    database, held, _generation = scan._ONE_PASS.state
+    assert database is not None and all(held)  # none left to RE2 by a refusal

@@ -174,5 +174,6 @@ def _redacted(text: str) -> tuple[int, int, float] | None:
     return None
 
 
-# the patterns that scan whole documents, through RE2 (see extractors/scan.py)
-speed_up(globals(), "CUE DISTRACT MONEY REDACTION SILENT UP_TO_AWARD VALUE_PROMPT")
+# scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (extractors/scan.py)
+speed_up(globals(), "MONEY REDACTION SILENT VALUE_PROMPT", documents=True)
+speed_up(globals(), "CUE DISTRACT UP_TO_AWARD")

@@ -201,7 +201,7 @@ def extract_dates(doc: Document) -> list[dict[str, Any]]:
     return out
 
 
-# the patterns that scan whole documents, through RE2 (see extractors/scan.py)
-DATE_RES = [fast(p) for p in DATE_RES]
+# scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (extractors/scan.py)
+DATE_RES = [fast(p, documents=True) for p in DATE_RES]
 ROLES = [(name, fast(p)) for name, p in ROLES]
 speed_up(globals(), "FUTURE_BUY HISTORY OCR_SPECK OTHER_PAPER SKIP_BEFORE TIME_DEADLINE")

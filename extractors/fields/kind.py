@@ -206,7 +206,7 @@ def doc_kind_words(kind: str | None) -> str | None:
     return DOC_KIND_WORDS.get(kind or "", kind)
 
 
-# the patterns that scan whole documents, through RE2 (see extractors/scan.py)
+# scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (extractors/scan.py)
 speed_up(globals(), """ABOVE_SAT AWARD_DONE BRAND DUE_FIELD FAIR_OPP FR_AWARD FR_MARK GUIDANCE
                        INTENT JA JUSTIFICATION_TYPE LSJ NOTICE_PAGE NOT_INTENT NOT_JUST RESPONSE
                        SECTION SIMPLIFIED SSJ SSJ_TITLE""")

@@ -10,7 +10,7 @@ PIID = re.compile(
     r"\b(?:(?:[A-Z][A-Z0-9]{5}|\d{2}[A-Z0-9]{4}|\d{6})-?\d{2}-?[A-Z]-?[A-Z0-9]{4,8}|"
     r"[A-Z0-9]{4,6}\d{2}[A-Z]\d{4,7}|[A-Z]{2}\d{2}[A-Z]\d{5,6}|\d{2}[A-Z]{2,4}\d{2}[A-Z]\d{5,8})"
     r"\b")
-PIID = fast(PIID)
+PIID = fast(PIID, documents=True)
 
 
 def contract_numbers(text: str, limit: int = 10) -> list[str]:

@@ -30,13 +30,14 @@ NEXT_SECTION = re.compile(r"\n[ \t]*(?:\(?\d{1,2}[.)]|[IVX]{1,4}\.)[ \t]+[A-Z]")
 FORM = re.compile(r"_{3,}|check\s+(?:one|all)|explain\s+below|\(\s*[xX ]?\s*\)\s*$|"
                   r"Regulation\s+\d+\.\d+|this\s+(?:sole\s+source\s+)?(?:determination|"
                   r"justification)\s+(?:has\s+been|is\s+being)\s+prepared", re.I)
-# the patterns that scan whole documents, through RE2 (see extractors/scan.py)
-CUES = [(w, fast(p)) for w, p in CUES]
+# scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (extractors/scan.py)
+CUES = [(w, fast(p, documents=True)) for w, p in CUES]
 ELSEWHERE = re.compile(r"solicit|synopsi|posted|publiciz|market\s+research|fair\s+and\s+"
                        r"reasonable|barriers|future\s+competition|contracting\s+officer\s+"
                        r"(?:certif|determin)", re.I)
 CITES = re.compile(r"FAR\s+\d|U\.\s?S\.\s?C\.|^\s*(?:\d+\.\s*)?Authority")  # a sentence citing
-speed_up(globals(), "CITES ELSEWHERE FORM HEADING SECTION")
+speed_up(globals(), "HEADING SECTION", documents=True)
+speed_up(globals(), "CITES ELSEWHERE FORM")
 
 
 def extract_rationale(doc: Document) -> dict[str, Any] | None:

@@ -153,9 +153,10 @@ NAME_BEFORE = re.compile(rf"([A-Z][\w'’&.\-]*(?:,?\s+{WORD}){{0,7}}?(?:,?\s+{S
 TRAIL = re.compile(r"(?:,?\s+(?:and|of|the|for|de|&|to|a|an|in|on|at|by|is))+$|[,.;:\s]+$")
 UEI = re.compile(r"\bUEI(?:\s*(?:SAM|Number|No\.?|#))?\s*[:#]?\s*([A-Z0-9]{12})\b")
 CAGE = re.compile(r"\bCAGE(?:\s*(?:Code|No\.?|#))?\s*[:#]?\s*([A-Z0-9]{5})\b")
-# the patterns that scan whole documents, through RE2 (see extractors/scan.py)
-CUES = [(w, fast(p)) for w, p in CUES]
-speed_up(globals(), "AFTER_TRIGGER CAGE NAME_BEFORE UEI")
+# scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (extractors/scan.py)
+CUES = [(w, fast(p, documents=True)) for w, p in CUES]
+speed_up(globals(), "AFTER_TRIGGER CAGE UEI", documents=True)
+speed_up(globals(), "NAME_BEFORE")
 
 
 PROSE = re.compile(r"\b(?:Unless|If|When|Where|Which|Whether|Than|Then|Must|Shall|Should|May|"
@@ -286,7 +287,7 @@ BRANDED = re.compile(r"\b(?-i:(?P<name>[A-Z][A-Za-z0-9&-]{2,}))\s+(?:brand\s+|br
                      r"(?:equipment|products?|software|hardware|licen[sc]es?|switches|routers|"
                      r"devices|system|systems|tools|parts|instruments?|platform|subscriptions?|"
                      r"units|kits?|appliances?)\b", re.I)
-BRANDED = fast(BRANDED)
+BRANDED = fast(BRANDED, documents=True)
 
 
 def brand_candidates(doc: Document) -> list[tuple[float, str, int, int]]:
