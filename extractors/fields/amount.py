@@ -114,8 +114,8 @@ def find_money(text: str) -> list[Money]:
             distract = []  # "in the amount of up to $1,984,144": the award's own ceiling
         if distract or DISTRACT.search(ctx_after[:40]):
             score -= 2.5
-        kind = next((k for pattern, k in KINDS if pattern.search(ctx_before[-120:] + " "
-                                                                  + ctx_after[:50])), "other")
+        near = ctx_before[-120:] + " " + ctx_after[:50]
+        kind = next((k for pattern, k in KINDS if pattern.search(near)), "other")
         out.append(Money(value, m.group(0).strip(), m.start(), m.end(), kind, score))
     return out
 
