@@ -550,6 +550,13 @@ def test_vendor_phrasings_seen_in_the_wild():
             "NTT Data Services Federal Government, LLC",
         "This is a follow-on to contract W911QY-20-C-0012 with Battelle Memorial Institute.":
             "Battelle Memorial Institute",
+        "Issue a modification to contract W91QUZ-20-C-0001 with Anduril Industries to extend.":
+            "Anduril Industries",
+        "The agency will negotiate only with Thermo Fisher Scientific.":
+            "Thermo Fisher Scientific",
+        "Sole Source to: Motorola Solutions": "Motorola Solutions",
+        "The contractor, ManTech International, possesses unique knowledge of the system.":
+            "ManTech International",
     }
     for text, name in cases.items():
         assert [v["name"] for v in extract_vendors(doc(text))][:1] == [name], text
@@ -583,6 +590,7 @@ def test_date_roles_from_wording_seen_in_the_wild():
                  ) == [("signature", "2026-07-07")]
     assert roles("The new team was assigned to draft the solicitation in April 2025."
                  ) == [("other", "2025-04")]
+    assert roles("Award is anticipated on or about 02/15/2026.") == [("award", "2026-02-15")]
 
 
 def test_amount_wording_seen_in_the_wild():
@@ -597,6 +605,8 @@ def test_amount_wording_seen_in_the_wild():
                     "at $2.1M.") == 2_100_000
     assert headline("This J&A supports a bridge extension of the existing contract. The "
                     "estimated value is $2M.") == 2_000_000
+    found = extract_amounts(doc("The total value of the order will not exceed $499,000."))
+    assert found["amount"]["kind"] == "ceiling"
 
 
 def test_an_8a_sole_source_is_its_own_category():

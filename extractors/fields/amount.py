@@ -48,7 +48,7 @@ DISTRACT = re.compile(
     r"amount)(?=[^.;]*$)|per\s+(?:hour|unit|"
     r"each|item|dose)|unit\s+price|simplified\s+acquisition|micro-?purchase|SAT\b", re.I)
 KINDS = [
-    (re.compile(r"not[- ]to[- ]exceed|\bNTE\b|ceiling|maximum", re.I), "ceiling"),
+    (re.compile(r"not[- ](?:to[- ])?exceed|\bNTE\b|ceiling|maximum", re.I), "ceiling"),
     (re.compile(r"(?:base|basic)\s+(?:period|year|contract)?.{0,40}option|including\s+(?:all\s+)?"
                 r"options|inclusive\s+of\s+(?:all\s+)?options|base\s+plus", re.I),
      "base_plus_options"),

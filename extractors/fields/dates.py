@@ -56,6 +56,8 @@ ROLES = [
     ("delivery", re.compile(r"(?:Delivery|Need)\s+Date" + FIELD, re.I)),
     ("award", re.compile(r"award\w*\s+(?:date|on|by)" + FIELD
                          + r"|anticipated\s+award[^.\n]{0,50}$|"
+                         r"award\w*\s+(?:is|will\s+be)\s+(?:anticipated|expected|planned|"
+                         r"scheduled)\b[^.\n]{0,30}$|"
                          r"date\s+of\s+award" + FIELD + r"|awarded\s+on\s*$", re.I)),
     ("response_due", re.compile(r"(?:respon[sd]\w*|capabilit\w*\s+statements?|quot\w+|"
                                 r"propos\w+|offers?|submi\w+|receiv\w+|inquiries|questions)"

@@ -60,8 +60,12 @@ CUES = [
                      r"[^.]{0,120}?\b(?:to|with)\s+(?=(?-i:[A-Z]))", re.I)),
     (2.5, re.compile(r"(?:intends?|proposes?|plans?)\s+to\s+(?:solicit|award|negotiate\s+with|"
                      r"contract\s+with)\s+", re.I)),
-    (2.0, re.compile(r"follow[- ]on\s+to\s+(?:the\s+)?(?:contract|order)\s+(?:No\.?\s*)?"
+    (2.0, re.compile(r"(?:follow[- ]on|modification|extension|bridge)\s+(?:to|of|under)\s+"
+                     r"(?:the\s+)?(?:contract|order)\s+(?:No\.?\s*)?"
                      r"(?-i:[A-Z0-9][A-Z0-9-]{6,})\s+(?:with|awarded\s+to)\s+", re.I)),
+    # "The contractor, ManTech International, possesses …"
+    (2.0, re.compile(r"\bthe\s+(?:proposed\s+|selected\s+|current\s+)?(?:contractor|vendor|"
+                     r"awardee|manufacturer|OEM|company|firm|source),\s+", re.I)),
     (2.0, re.compile(r"(?:current|existing|incumbent|bridge|prior)\s+"
                      r"(?:[\w()-]+\s+){0,5}?(?:contract|order|BPA)\b[^.]{0,90}?\bwith\s+", re.I)),
     (3.0, re.compile(r"(?:^|\n)-?\s*(?:Awardee|Awardee\s+Name|Contractor\s+Awarded\s+Name|"
@@ -78,10 +82,12 @@ CUES = [
                      r"(?:manufactured|produced|developed|sold)\s+(?:exclusively\s+|only\s+)?by\s+",
                      re.I)),
     (2.5, re.compile(r"(?:sole[- ]?source|single[- ]source|non-?competitive(?:ly)?|solely|"
-                     r"directed|brand[- ]name)\s+(?:[\w-]+\s+){0,7}?(?:to|with|from)\s+", re.I)),
+                     r"directed|brand[- ]name)\s+(?:[\w-]+\s+){0,7}?(?:to|with|from)(?:\s*:)?\s+",
+                     re.I)),
     (2.0, re.compile(r"(?:award(?:ed|ing)?|issu(?:e|ed|ing)|negotiat(?:e|ed|ing)|modif(?:y|ied)|"
                      r"extend|place|enter\s+into|solicit|procure[ds]?|purchase[ds]?|"
                      r"acquire[ds]?|\bplac(?:ed|ing))\s+(?:(?:a|an|the|of|this|its|existing|new|sole|firm|fixed|"
+                     r"only|directly|exclusively|solely|"
                      r"price|source|bridge|single|follow-on|purchase|delivery|task|blanket|"
                      r"short-term|interim|noncompetitive|competitive|commercial|current|No\.|contract|"
                      r"(?-i:(?=[A-Z-]*\d)[A-Z0-9][A-Z0-9-]{5,})|"
