@@ -557,10 +557,22 @@ def test_vendor_phrasings_seen_in_the_wild():
         "Sole Source to: Motorola Solutions": "Motorola Solutions",
         "The contractor, ManTech International, possesses unique knowledge of the system.":
             "ManTech International",
+        "Contractor Name and Address: Zeta Systems\n123 Road, Reston VA": "Zeta Systems",
+        "Omega Labs has been identified as the only vendor able to meet the requirement.":
+            "Omega Labs",
+        "Omega Labs (hereafter the Contractor) shall provide the services.": "Omega Labs",
+        "Recommended for award: Omega Labs": "Omega Labs",
+        "The only authorized service provider is Omega Labs.": "Omega Labs",
     }
     for text, name in cases.items():
         assert [v["name"] for v in extract_vendors(doc(text))][:1] == [name], text
     assert extract_vendors(doc("The camera may be replaced with High definition units.")) == []
+    for unnamed in ("The proposed contractor is [REDACTED].", "The only source is the OEM.",
+                    "The contractor, which has performed since 2019, holds the only staff.",
+                    "Recommended for award: (b)(4)", "The contractor, (b)(4), is the only source.",
+                    "The only authorized service provider is located in Germany.",
+                    "This office has been identified as the only office able to manage it."):
+        assert extract_vendors(doc(unnamed)) == [], unnamed
     # FAR 8.405-6 boilerplate names no company
     assert extract_vendors(doc("the new work is a logical follow-on to an original Federal "
                                "Supply Schedule order or BPA provided that the original order "

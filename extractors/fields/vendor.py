@@ -31,7 +31,8 @@ CUES = [
                      r"(?:sole|only|exclusive)\s+(?:manufacturer|developer|licensor|publisher))\s*"
                      r"(?:\(OEM\)\s*)?,\s*", re.I)),
     (3.0, re.compile(r"(?:^|\n|\b)(?:Contractor|Vendor|Awardee|Recipient|Company|Source|Offeror|"
-                     r"Manufacturer)(?:['’]?s)?(?:\s+Name)?(?:\s*\([^)\n]{0,30}\))?\s*\*?\s*:\s*|"
+                     r"Manufacturer)(?:['’]?s)?(?:\s+Name)?(?:\s+and\s+Address)?"
+                     r"(?:\s*\([^)\n]{0,30}\))?\s*\*?\s*:\s*|\bRecommended\s+for\s+award\s*:\s*|"
                      r"\bName\s+of\s+(?:the\s+)?(?:proposed\s+)?(?:vendor|contractor|source|"
                      r"company|awardee|offeror|firm)\s*:\s*|"
                      r"\b(?:AWARDEE|VENDOR|CONTRACTOR|OFFEROR|COMPANY|SOURCE)(?:['’]?S)?\s+NAME\s*"
@@ -48,7 +49,8 @@ CUES = [
     (3.0, re.compile(r"only\s+(?:one\s+)?(?:responsible\s+)?(?:vendor|contractor|source|company|"
                      r"firm|manufacturer|provider)s?\s*,\s*", re.I)),
     # "The only known source (for this requirement) is Zeta Systems"
-    (3.0, re.compile(r"\bonly\s+(?:(?:known|responsible|available|qualified|capable|viable)\s+)+"
+    (3.0, re.compile(r"\bonly\s+(?:(?:known|responsible|available|qualified|capable|viable|"
+                     r"authorized|approved|certified)\s+)*(?:[a-z]+\s+)?"
                      r"(?:vendor|contractor|source|company|firm|manufacturer|provider|supplier)"
                      r"(?:\s+(?:for|of|that|who|which|able|capable)\b[^.;:]{0,60}?)?\s+(?:is|was)\s+",
                      re.I)),
@@ -105,10 +107,12 @@ HOLDS = (r"(?:currently\s+|alone\s+|uniquely\s+)?(?:has|have|possesses|holds|own
          r"technical|established|rights|data\s+rights)")
 AFTER_CUES = [
     (2.5, re.compile(r"^\s*(?:,[^,]{0,60},\s*)?(?:\(.{0,40}\)\s*)?(?:is|are|was|remains|was\s+"
-                     r"(?:found|determined)\s+to\s+be|as)\s+(?:currently\s+|now\s+|still\s+)?"
+                     r"(?:found|determined)\s+to\s+be|has\s+been\s+(?:identified|determined|found|"
+                     r"selected)\s+(?:as|to\s+be)|as)\s+(?:currently\s+|now\s+|still\s+)?"
                      rf"(?:the\s+)?{ROLE}", re.I)),
-    (2.0, re.compile(r"^\s*\((?:the\s+)?(?:OEM|original\s+equipment\s+manufacturer|incumbent|"
-                     r"contractor|vendor)\)", re.I)),
+    (2.0, re.compile(r"^\s*\((?:here(?:in)?after(?:\s+referred\s+to\s+as)?\s+)?[\"“]?(?:the\s+)?"
+                     r"(?:OEM|original\s+equipment\s+manufacturer|incumbent|contractor|vendor)"
+                     r"[\"”]?\)", re.I)),
     (2.5, re.compile(rf"^(?:['’]s)?\s+{PROPRIETARY}", re.I)),
     (2.0, re.compile(r"^\s*,\s*(?:the\s+)?(?:authorized|sole|only|original|exclusive)\s+"
                      r"(?:manufacturer|source|provider|developer|owner|licensor|publisher|OEM)",
@@ -116,8 +120,10 @@ AFTER_CUES = [
     (2.0, re.compile(rf"^\s+{HOLDS}", re.I)),
     (2.0, re.compile(rf"^,?\s*(?:{STREET}|P\.?\s?O\.?\s+Box\s+\d)")),
 ]
-AFTER_TRIGGER = re.compile(rf"\b(?:is|are|was|remains|be)\s+(?:currently\s+|now\s+|still\s+)?"
-                           rf"(?:the\s+)?{ROLE}\b|\((?:the\s+)?(?:OEM|original\s+equipment|"
+AFTER_TRIGGER = re.compile(rf"\b(?:is|are|was|remains|be|(?:identified|determined|found|selected)"
+                           rf"\s+(?:as|to\s+be))\s+(?:currently\s+|now\s+|still\s+)?"
+                           rf"(?:the\s+)?{ROLE}\b|\((?:here(?:in)?after(?:\s+referred\s+to\s+as)?\s+)?"
+                           rf"[\"“]?(?:the\s+)?(?:OEM|original\s+equipment|"
                            rf"incumbent|contractor|vendor)|['’]s\s+{PROPRIETARY}|"
                            rf"(?<=[a-z,])\s*{STREET}|\b{HOLDS}", re.I)
 DISTRACT = re.compile(r"protest|protester|competitor|trademark|\bFOB\b|mail\s+to|"
