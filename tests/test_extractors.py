@@ -603,6 +603,11 @@ def test_date_roles_from_wording_seen_in_the_wild():
     assert roles("The new team was assigned to draft the solicitation in April 2025."
                  ) == [("other", "2025-04")]
     assert roles("Award is anticipated on or about 02/15/2026.") == [("award", "2026-02-15")]
+    # a GAO decision's date, and a browser's print header, are nobody's signature
+    assert roles("Decision\nMatter of: Acme Inc.\nFile: B-422905; B-422905.2\nDate: December 13, "
+                 "2024\n") == [("other", "2024-12-13")]
+    assert roles("Approval Signature Date 07/28/2025\n7/31/25, 9:21 AM WorkflowPro https://x.mil/"
+                 "apps/j_and_a?p_id=1 3/4") == [("signature", "2025-07-28"), ("other", "2025-07-31")]
 
 
 def test_amount_wording_seen_in_the_wild():

@@ -154,6 +154,10 @@ def find_dates(text: str) -> list[tuple[int, int, str]]:
     return [found[k] for k in sorted(found)]
 
 
+PRINTED = re.compile(r",?\s+\d{1,2}:\d{2}\s*[AP]M\b[^\n]{0,80}?https?://", re.I)
+GAO_FILE = re.compile(r"\bB-\d{6}(?:\.\d+)?(?:[;,]?\s*B-\d{6}(?:\.\d+)?)*\s*Date\s*:?\s*$")
+
+
 def extract_dates(doc: Document) -> list[dict[str, Any]]:
     text = doc.text
     out: list[dict[str, Any]] = []
@@ -192,6 +196,10 @@ def extract_dates(doc: Document) -> list[dict[str, Any]]:
             role = "pop_end"
         elif re.match(r"\s+\d{1,2}:\d{2}:\d{2}\s*[-+]\d{2}'?\d{2}", text[end: end + 20]):
             role = "signature"  # digital signature stamp: 2026.06.11 14:53:33 -05'00'
+        if PRINTED.match(text, end):
+            role = "other"  # a browser's print header: "7/31/25, 9:21 AM WorkflowPro https://…"
+        elif role == "signature" and GAO_FILE.search(lead):
+            role = "other"  # a GAO decision's date: "B-422905.2 Date: December 13, 2024"
         previous_role, previous_end = role, end
         key = (role, when)
         if key in seen:
