@@ -607,7 +607,8 @@ def test_date_roles_from_wording_seen_in_the_wild():
     assert roles("Decision\nMatter of: Acme Inc.\nFile: B-422905; B-422905.2\nDate: December 13, "
                  "2024\n") == [("other", "2024-12-13")]
     assert roles("Approval Signature Date 07/28/2025\n7/31/25, 9:21 AM WorkflowPro https://x.mil/"
-                 "apps/j_and_a?p_id=1 3/4") == [("signature", "2025-07-28"), ("other", "2025-07-31")]
+                 "apps/j_and_a?p_id=1 3/4") == [("signature", "2025-07-28"),
+                                                ("other", "2025-07-31")]
 
 
 def test_amount_wording_seen_in_the_wild():
@@ -671,6 +672,20 @@ def test_a_titled_document_with_its_early_sections_inline_is_not_a_fragment():
                    "Competition\n\nCUI\n\nVI. Integrated Market Analysis. None was done. "
                    + "More text. " * 40)
     assert doc_kind(second_page, True) == "fragment"  # a page header over the second page
+
+
+def test_a_value_cut_out_mid_sentence_or_left_as_table_headers_was_redacted():
+    for text in ("This contract has an estimated value of This task order is a CPFF type.",
+                 "The Independent Government Cost Estimate is. The contracting officer will "
+                 "take the following steps.",
+                 "(c) Contract type. Firm Fixed Price (FFP) (d) Estimated total value, including "
+                 "options.\nPeriod of Performance Unit Price Total\nBase Year 12 Months Total"):
+        found = extract_amounts(doc(text))
+        assert found["redacted_amount"] and found["amount"]["value_usd"] is None, text
+    for text in ("The total value of The Boeing Company's contract is $5,000,000.",
+                 "The IGCE is $2,100,000.", "The estimated value of the contract is $80,000."):
+        found = extract_amounts(doc(text))
+        assert not found["redacted_amount"] and found["amount"]["value_usd"], text
 
 
 def test_a_template_asking_for_the_value_with_none_given_was_silently_redacted():

@@ -60,16 +60,21 @@ KINDS = [
 VALUE_PROMPT = re.compile(
     r"\binclud(?:e|ing)\s+(?:the\s+)?(?:total\s+)?estimated\s+(?:total\s+)?(?:dollar\s+)?value|"
     # a heading or form field with nothing after it: "4. Estimated Dollar Value.\n\n5. …"
-    r"(?:^|\n)\s*(?:\(?\d{1,2}[.)]\s*|\(?[a-z][.)]\s*)?(?:Total\s+)?Estimated\s+(?:Total\s+)?"
-    r"(?:Dollar\s+)?(?:Value|Amount)\s*(?:\([^)\n]{0,40}\))?\s*[:.]?[ \t]*(?:\n|$)|"
+    r"(?:(?:^|\n)\s*(?:\(?\d{1,2}[.)]\s*|\(?[a-z][.)]\s*)?|(?<=[.)]\s)\([a-z0-9]{1,2}\)\s*)"
+    r"(?:Total\s+)?Estimated\s+(?:Total\s+)?(?:Dollar\s+)?(?:Value|Amount)"
+    r"(?:,?\s+including\s+(?:all\s+)?options)?\s*(?:\([^)\n]{0,40}\))?\s*[:.]?[ \t]*(?:\n|$)|"
     # a field answered in words with no figure: "IGCE/Estimated dollar value: The IGCE is …"
     r"(?:IGCE\s*/\s*|/\s*)?Estimated\s+(?:Dollar\s+)?(?:Value|Amount)\s*:\s*(?=[A-Z][a-z])"
     r"(?![^\n]{0,150}(?:\$|\d[\d,.]{3,}|USD))", re.I)
 UP_TO_AWARD = re.compile(r"(?:in\s+the\s+amount\s+of|valued\s+at|award\w*\s+of|ceiling\s+of|"
                          r"total\s+of)\s+up\s+to\s*$", re.I)
 SILENT = re.compile(
-    r"(?:estimated|total)\s+(?:total\s+)?(?:value|cost|price|amount)[^.$\d\n]{0,80}?\bis\s*"
-    r"(?:\.|,|;|\s+including|\s+for\s+the|\s+and\b|\s+\n)", re.I)
+    r"(?:(?:estimated|total)\s+(?:total\s+)?(?:value|cost|price|amount)|cost\s+estimate"
+    r"(?:\s+\(IGCE\))?|\bIGCE)[^.$\d\n]{0,80}?\bis\s*"
+    r"(?:\.|,|;|\s+including|\s+for\s+the|\s+and\b|\s+\n)|"
+    # "This contract has an estimated value of This task order is …": the figure taken out
+    r"(?:estimated|total)\s+(?:total\s+)?(?:value|cost|price|amount)\s+of\s*(?:\.|"
+    r"\s+(?-i:(?:This|That|It|In|An?)\s|The\s+[a-z]))", re.I)
 
 
 @dataclass
