@@ -22,7 +22,7 @@ from extractors.fields.vendor import extract_vendors
 from extractors.text import DEFAULT_LIMITS, Limits, load_bytes, load_path
 from extractors.types import Document, Page
 
-VERSION = 4  # bump to re-extract everything stored (4: cite filters, sub-agencies, more date forms)
+VERSION = 5  # bump to re-extract everything stored (5: silent redactions, form menus)
 log = logging.getLogger(__name__)
 
 __all__ = ["VERSION", "Document", "Limits", "Page", "extract", "load_bytes", "load_path",

@@ -16,7 +16,7 @@ from tests.conftest import SHARED, missing
 
 CORPUS = SHARED / "corpus"
 DOC_FLOORS = {"vendor": 0.94, "amount": 0.97, "authority": 0.97, "citations": 0.90,
-              "key_dates": 0.92, "evidence": 1.0, "doc_kind": 0.93, "redacted": 0.95}
+              "key_dates": 0.93, "evidence": 1.0, "doc_kind": 0.96, "redacted": 0.98}
 SCAN_FLOORS = {"vendor": 0.9, "amount": 0.9, "authority": 0.95, "key_dates": 0.85,
                "evidence": 0.95}
 NOTICE_FLOORS = {"sole_source": 0.97, "intent": 0.95, "justification": 0.95, "vendor": 0.94,

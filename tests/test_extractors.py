@@ -674,6 +674,28 @@ def test_a_titled_document_with_its_early_sections_inline_is_not_a_fragment():
     assert doc_kind(second_page, True) == "fragment"  # a page header over the second page
 
 
+def test_a_long_signed_off_ja_missing_its_first_sections_is_a_ja_not_a_fragment():
+    body = ("4. Statutory Authority Permitting Other Than Full & Open Competition\n\n"
+            "5. Rationale. This J&A is based upon FAR 6.302-1. "
+            + "The part is proprietary. " * 130)
+    signed = body + ("\nI certify that this J&A is accurate and complete to the best of my "
+                     "knowledge and belief. Approval Required By Far 6.304 Signature Date 07/28/25")
+    assert doc_kind(signed, True) == "ja"
+    assert doc_kind(body, True) == "fragment"  # no sign-off: a part of one
+    assert doc_kind("4. Authority. FAR 6.302-1.\nI certify that this J&A is accurate.", True
+                    ) == "fragment"  # a short excerpt that includes the certification
+
+
+def test_a_form_menu_of_every_authority_does_not_make_a_ja_a_simplified_one():
+    form = ("NRC JUSTIFICATION AND APPROVAL Version Control Date: June 10, 2024 Justification "
+            "and Approval (J&A) For All Commercial/Non-Commercial Contract Actions\n\nFAR 6.302 "
+            "FAR 8.405-6 FAR 13.106-1 FAR 16.505 FAR 19.808-1 Justification for Other Than Full "
+            "and Open Competition (JOFOC) Limited Sources Justification (LSJ) Sole Source "
+            "Justification for Acquisitions NOT Exceeding the Simplified Acquisition Procedures "
+            "(SAP)\n\nRationale: unusual and compelling urgency.")
+    assert doc_kind(form, True) == "ja"
+
+
 def test_a_value_cut_out_mid_sentence_or_left_as_table_headers_was_redacted():
     for text in ("This contract has an estimated value of This task order is a CPFF type.",
                  "The Independent Government Cost Estimate is. The contracting officer will "

@@ -64,6 +64,15 @@ FRAGMENT_START = re.compile(r"^\s*(?:CUI\s*)?(?:\(?(?:[3-9]|1\d)[.)]\s|(?:III|IV
                             r"VIII|IX|X)\.\s)")
 
 
+# a form's menu of every authority it can be filled in for ("FAR 6.302 FAR 8.405-6 FAR 13.106-1
+# FAR 16.505"), whose box ticked is lost: the menu says nothing about which
+MENU = re.compile(r"(?:\bFAR\s+\d{1,2}\.\d{3}(?:-\d+)?[\s,;/|]+){3,}")
+# the certifications and approval a whole J&A ends with
+CERTIFIED = re.compile(r"\bI\s+certify\s+that\b[^.]{0,200}?\b(?:J\s?&\s?A|justification)\b|"
+                       r"\bapprov\w+\s+(?:required\s+)?(?:by|per|IAW|under)\s+FAR\s+6\.304\b",
+                       re.I)
+
+
 def _title_zone(text: str) -> str:
     stripped = re.sub(r"^\s*(?:CUI[^\n]*|SOURCE\s+SELECTION[^\n]*|FOR\s+OFFICIAL[^\n]*)\n",
                       "", text[:1500], flags=re.I)
@@ -99,12 +108,15 @@ def doc_kind(text: str, has_authority: bool) -> str:
             INTENT_OPEN.search(title[:300]):
         return "other"
     titled = bool(JA.search(title[:300]) or SSJ_TITLE.search(title[:300]))
-    if FRAGMENT_START.match(text[:40]) or _starts_mid_document(text, titled):
-        return "fragment"
+    if (FRAGMENT_START.match(text[:40]) or _starts_mid_document(text, titled)) and not (
+            len(text) > 3000 and CERTIFIED.search(text)):
+        return "fragment"  # (a long one signed off as a J&A lost its first sections, no more)
     if len(text.strip()) < 350 and (JA.search(text) or SSJ.search(text)):
         return "fragment"
-    simplified = bool(SIMPLIFIED.search(title)) or bool(SIMPLIFIED.search(head)
-                                                          and not ABOVE_SAT.search(head))
+    if menu := MENU.search(title):
+        title = title[:menu.start()]  # the form's own title, not its menu of every kind
+    simplified = bool(SIMPLIFIED.search(title)) or bool(
+        SIMPLIFIED.search(head) and not ABOVE_SAT.search(head) and not MENU.search(head))
     for zone in (title, head):
         if BRAND.search(zone):
             return "brand_name"
