@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from extractors.scan import fast
+from extractors.scan import documents_later, fast
 
 SUFFIXES = ["inc", "inc.", "incorporated", "llc", "l.l.c.", "corp", "corp.", "corporation",
             "co.", "company", "ltd", "ltd.", "limited", "lp", "l.p.", "llp", "pllc", "gmbh",
@@ -53,6 +53,9 @@ def _sentence_end() -> re.Pattern[str]:
     # then a space, the end, or a symbol glued on ("escape.\ufffd Within", "end.• Next")
     follows = r"(?=\s|$|[^\w\s.,;:!?()\[\]\"'“”‘’/%$&*+=<>@#-])"
     return fast(re.compile(rf"[{marks}]+[{closing}]*{follows}"), documents=True)
+
+
+documents_later(_sentence_end)
 
 
 @lru_cache(maxsize=1)

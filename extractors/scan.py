@@ -24,12 +24,17 @@ scans; the matches are the same either way, and ``tests/test_scan.py`` checks bo
 from __future__ import annotations
 
 import bisect
+import hashlib
 import logging
+import os
+import platform
 import re
+import tempfile
 import threading
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
+from pathlib import Path
 from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Any
@@ -371,13 +376,18 @@ class _OnePass:
             return len(self.mirrored) - 1
 
     def _compile(self) -> tuple[Any, list[bool], int]:
+        while _LATE:  # patterns built on first use join before the first compile, not after
+            _LATE.pop()()
         with self.lock:
             if len(self.state[1]) == len(self.mirrored):
                 return self.state
             wanted = list(self.mirrored)
             held = [True] * len(wanted)
             try:
-                database = _hyperscan_database(wanted, held)
+                database = _load_database(wanted)
+                if database is None:
+                    database = _hyperscan_database(wanted, held)
+                    _save_database(wanted, database)
             except hyperscan.error:  # one pattern spoils the lot: find it, and let RE2 do it
                 for i, one in enumerate(wanted):
                     try:
@@ -426,6 +436,40 @@ class _OnePass:
         return [places if kept else None for places, kept in zip(found, held, strict=True)]
 
 
+def _database_path(mirrored: list[str]) -> Path:
+    """Where a compiled database for these twins is kept between runs (compiling takes ~0.6 s,
+    which every process and every renewed worker would otherwise pay): ``$SOLESOURCE_CACHE``,
+    else ``$XDG_CACHE_HOME/solesource``, else ``~/.cache/solesource``."""
+    root = os.environ.get("SOLESOURCE_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "solesource")
+    key = hashlib.sha256("\0".join([hyperscan.__version__, platform.machine(), *mirrored])
+                         .encode()).hexdigest()[:32]
+    return Path(root) / f"hyperscan-{key}.db"
+
+
+def _load_database(mirrored: list[str]) -> Any:
+    """The database compiled for these twins in an earlier run, or None."""
+    path = _database_path(mirrored)
+    try:
+        return hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
+    except FileNotFoundError:
+        return None
+    except (OSError, hyperscan.error) as why:  # unreadable, damaged, or for another CPU
+        log.debug("recompiling the Hyperscan database: %s: %s", path, why)
+        return None
+
+
+def _save_database(mirrored: list[str], database: Any) -> None:
+    path = _database_path(mirrored)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as part:
+            part.write(hyperscan.dumpb(database))
+        os.replace(part.name, path)  # whole or not at all, whoever else writes it
+    except (OSError, hyperscan.error) as why:  # a read-only home: compile again next time
+        log.debug("could not keep the Hyperscan database in %s: %s", path, why)
+
+
 def _hyperscan_database(mirrored: list[str], held: list[bool]) -> Any:
     database = hyperscan.Database()
     ids = [i for i, kept in enumerate(held) if kept]
@@ -435,6 +479,14 @@ def _hyperscan_database(mirrored: list[str], held: list[bool]) -> Any:
 
 
 _ONE_PASS = _OnePass()
+_LATE: list[Callable[[], object]] = []
+
+
+def documents_later(make: Callable[[], object]) -> None:
+    """``make`` builds a whole-document pattern on first use (it needs spaCy, say): it is
+    called before the Hyperscan pass is first compiled, so the pattern joins that compile
+    instead of forcing a second one."""
+    _LATE.append(make)
 
 
 class FastPattern:

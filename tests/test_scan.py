@@ -220,3 +220,33 @@ def test_the_document_patterns_share_one_hyperscan_pass():
     scan._ONE_PASS.starts("x" * 2000)
     database, held, _generation = scan._ONE_PASS.state
     assert database is not None and all(held)  # none left to RE2 by a refusal
+
+
+def test_a_compiled_pass_is_kept_between_runs_and_a_damaged_copy_is_recompiled(
+        tmp_path, monkeypatch):
+    if scan.hyperscan is None:
+        missing("hyperscan is not installed (pip install hyperscan; x86-64 only)")
+    monkeypatch.setenv("SOLESOURCE_CACHE", str(tmp_path))
+    patterns = [re.compile(r"sole\s+source", re.I), re.compile(r"\$\d+")]
+    text = "x" * 50 + " Sole  source for $100 and $2"
+
+    def run() -> list[list[int] | None]:
+        one = scan._OnePass()
+        for p in patterns:
+            one.add(p)
+        return one.starts(text)
+
+    first = run()
+    kept = list(tmp_path.iterdir())
+    assert len(kept) == 1 and first == [[51], [68, 77]]
+    compile_ = scan._hyperscan_database
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("compiled again although a compiled copy was kept")
+
+    monkeypatch.setattr(scan, "_hyperscan_database", refuse)
+    assert run() == first  # loaded, not compiled
+    kept[0].write_bytes(b"not a database")
+    monkeypatch.setattr(scan, "_hyperscan_database", compile_)
+    assert run() == first  # compiled again, and kept again
+    assert scan.hyperscan.loadb(kept[0].read_bytes(), scan.hyperscan.HS_MODE_BLOCK)
