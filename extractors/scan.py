@@ -461,6 +461,7 @@ def _load_database(mirrored: list[str]) -> Any:
 
 def _save_database(mirrored: list[str], database: Any) -> None:
     path = _database_path(mirrored)
+    part = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as part:
@@ -468,6 +469,8 @@ def _save_database(mirrored: list[str], database: Any) -> None:
         os.replace(part.name, path)  # whole or not at all, whoever else writes it
     except (OSError, hyperscan.error) as why:  # a read-only home: compile again next time
         log.debug("could not keep the Hyperscan database in %s: %s", path, why)
+        if part is not None:
+            Path(part.name).unlink(missing_ok=True)
 
 
 def _hyperscan_database(mirrored: list[str], held: list[bool]) -> Any:
