@@ -17,7 +17,7 @@ of them one by one. Hyperscan reports where matches end, so it reads the text re
 each twin mirrored: a mirrored match ends where the twin starts. The text is folded to one
 byte a character first (non-ASCII as 0x80, and ſ, K, İ, ı as the ASCII letters re's case rules
 equate them with), which keeps offsets as characters and the twins' classes small. Where
-Hyperscan is missing (it is built for x86-64) or refuses a pattern, RE2 does that pattern's
+Hyperscan is missing (no wheel for Linux on ARM) or refuses a pattern, RE2 does that pattern's
 scans; the matches are the same either way, and ``tests/test_scan.py`` checks both.
 """
 
@@ -47,7 +47,7 @@ except ImportError:  # pragma: no cover - google-re2 is a dependency; without it
     re2 = None
 try:
     import hyperscan
-except ImportError:  # pragma: no cover - x86-64 only; elsewhere RE2 scans for every pattern
+except ImportError:  # pragma: no cover - no wheel on Linux ARM: RE2 scans it all
     hyperscan = None
 
 #: below this many characters ``re`` alone is quicker than preparing the text for RE2

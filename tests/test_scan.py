@@ -182,7 +182,7 @@ HARD_FLAGS = [0, re.I, re.S | re.I]
 @pytest.fixture(scope="module")
 def one_pass() -> tuple[scan._OnePass, list[re.Pattern[str]]]:
     if scan.hyperscan is None:
-        missing("hyperscan is not installed (pip install hyperscan; x86-64 only)")
+        missing("hyperscan is not installed (pip install hyperscan: x86-64 and Apple silicon)")
     single = scan._OnePass()
     patterns = [re.compile(p, f) for p in HARD for f in HARD_FLAGS]
     for i, p in enumerate(patterns):
@@ -214,7 +214,7 @@ def test_folding_keeps_offsets_as_characters():
 
 def test_the_document_patterns_share_one_hyperscan_pass():
     if scan.hyperscan is None:
-        missing("hyperscan is not installed (pip install hyperscan; x86-64 only)")
+        missing("hyperscan is not installed (pip install hyperscan: x86-64 and Apple silicon)")
     documents = [p for p in _wrapped() if p._one_pass is not None]
     assert len(documents) >= 40
     scan._ONE_PASS.starts("x" * 2000)
@@ -225,7 +225,7 @@ def test_the_document_patterns_share_one_hyperscan_pass():
 def test_a_compiled_pass_is_kept_between_runs_and_a_damaged_copy_is_recompiled(
         tmp_path, monkeypatch):
     if scan.hyperscan is None:
-        missing("hyperscan is not installed (pip install hyperscan; x86-64 only)")
+        missing("hyperscan is not installed (pip install hyperscan: x86-64 and Apple silicon)")
     monkeypatch.setenv("SOLESOURCE_CACHE", str(tmp_path))
     patterns = [re.compile(r"sole\s+source", re.I), re.compile(r"\$\d+")]
     text = "x" * 50 + " Sole  source for $100 and $2"
