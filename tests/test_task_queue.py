@@ -63,7 +63,14 @@ def _worker(url: str, name: str) -> subprocess.Popen[str]:
 
 def _stop(worker: subprocess.Popen[str]) -> str:
     worker.terminate()  # warm shutdown: finishes the job in hand
-    _out, err = worker.communicate(timeout=60)
+    try:
+        _out, err = worker.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        # rq 3 acts on a warm shutdown that lands after its loop's check for one, while its
+        # state still reads busy, only once its next wait for a job times out (minutes); every
+        # job is finished here, so a second signal stops it cold
+        worker.terminate()
+        _out, err = worker.communicate(timeout=30)
     return err
 
 
