@@ -376,8 +376,12 @@ class _OnePass:
             return len(self.mirrored) - 1
 
     def _compile(self) -> tuple[Any, list[bool], int]:
-        while _LATE:  # patterns built on first use join before the first compile, not after
-            _LATE.pop()()
+        while True:  # patterns built on first use join before the first compile, not after
+            try:
+                make = _LATE.pop()  # (atomic: two threads compiling at once take one each)
+            except IndexError:
+                break
+            make()
         with self.lock:
             if len(self.state[1]) == len(self.mirrored):
                 return self.state
