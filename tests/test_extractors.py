@@ -222,8 +222,9 @@ def test_one_company_named_twice_is_one_vendor_and_pronouns_or_dates_are_none():
             "Philips North America is the manufacturer of the ultrasound. They are the "
             "incumbent. Work began 4 March is the only date.")
     assert [v["name"] for v in extract_vendors(doc(text))] == ["Philips"]
+    # a name is read whole, never from inside a word: "iDesign", not "Design"
     assert [v["name"] for v in extract_vendors(doc(
-        "iDesign is uniquely qualified to provide the design."))] == []
+        "iDesign is uniquely qualified to provide the design."))] == ["iDesign"]
 
 
 def test_agency_aliases_are_one_agency_under_its_department():

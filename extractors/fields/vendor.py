@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from extractors.fields.common import sentence_span
+from extractors.fields.names import name_after, names_before
 from extractors.scan import fast, speed_up
 from extractors.types import Document
 
@@ -38,6 +39,8 @@ CUES = [
                      r"\b(?:AWARDEE|VENDOR|CONTRACTOR|OFFEROR|COMPANY|SOURCE)(?:['’]?S)?\s+NAME\s*"
                      r"\*?\s*:?\s*|\b(?:Vendor|Contractor|Awardee|Company)\s+Name\s*:?\s*")),
     (3.0, re.compile(r"\bTo\s+Fund\s+(?:the\s+)?", re.I)),
+    # "the basic IDIQ contract, H94003-04-D-0006 (Raytheon)": a contract and its holder
+    (2.0, re.compile(r"(?-i:\b[A-Z0-9]{6}-?\d{2}-?[A-Z]-?[A-Z0-9]{4})\s*\(")),
     (2.5, re.compile(r"\baward\s+(?:will|shall|is\s+to|is\s+expected\s+to)\s+be\s+made\s+to\s+"
                      r"(?:the\s+)?|\baward\s+is\s+(?:being\s+)?made\s+to\s+(?:the\s+)?|"
                      r"\b(?:only|solely|exclusively)\s+available\s+(?:from|through)\s+(?:the\s+)?|"
@@ -88,16 +91,19 @@ CUES = [
                      re.I)),
     (2.0, re.compile(r"(?:award(?:ed|ing)?|issu(?:e|ed|ing)|negotiat(?:e|ed|ing)|modif(?:y|ied)|"
                      r"extend|place|enter\s+into|solicit|procure[ds]?|purchase[ds]?|"
-                     r"acquire[ds]?|\bplac(?:ed|ing))\s+(?:(?:a|an|the|of|this|its|existing|new|sole|firm|fixed|"
+                     r"acquire[ds]?|obtain(?:ed|ing|s)?|\bplac(?:ed|ing))\s+(?:(?:a|an|the|of|this|its|existing|new|sole|firm|fixed|"
                      r"only|directly|exclusively|solely|"
                      r"price|source|bridge|single|follow-on|purchase|delivery|task|blanket|"
                      r"short-term|interim|noncompetitive|competitive|commercial|current|No\.|contract|"
                      r"(?-i:(?=[A-Z-]*\d)[A-Z0-9][A-Z0-9-]{5,})|"
                      r"[\w-]+-[\w-]+|\([\w-]+\))[\s,]+){0,9}?(?:contract|order|award|modification|"
-                     r"agreement|BPA|extension|PO|requirement|item|items|license|licenses)?"
+                     r"agreement|BPA|extension|PO|requirement|item|items|license|licenses|services|"
+                     r"supplies)?"
                      r"(?:\s+(?:under|through|via|on|against)\s+(?:the\s+|a\s+|an\s+)?[\w-]+"
                      r"(?:\s+[\w-]+)?)?\s*(?<!up )(?:to|with|from)\s+", re.I)),
 ]
+APPOSED = (r"the\s+(?:current\s+|incumbent\s+|existing\s+|prime\s+)?(?:contractor|vendor|"
+           r"awardee|recipient|implementing\s+partner|grantee)\b")
 # what follows a vendor's name: "X is the only source", "X's proprietary", "X has the rights"
 ROLE = (r"(?:only|sole|single|original|incumbent|current|exclusive|manufacturer|OEM|performing|"
         r"authorized|uniquely\s+(?:qualified|positioned))")
@@ -119,13 +125,15 @@ AFTER_CUES = [
                      re.I)),
     (2.0, re.compile(rf"^\s+{HOLDS}", re.I)),
     (2.0, re.compile(rf"^,?\s*(?:{STREET}|P\.?\s?O\.?\s+Box\s+\d)")),
+    # "to FHI360, the contractor currently implementing …": a role in apposition
+    (2.0, re.compile(rf"^,\s+{APPOSED}", re.I)),
 ]
 AFTER_TRIGGER = re.compile(rf"\b(?:is|are|was|remains|be|(?:identified|determined|found|selected)"
                            rf"\s+(?:as|to\s+be))\s+(?:currently\s+|now\s+|still\s+)?"
                            rf"(?:the\s+)?{ROLE}\b|\((?:here(?:in)?after(?:\s+referred\s+to\s+as)?\s+)?"
                            rf"[\"“]?(?:the\s+)?(?:OEM|original\s+equipment|"
                            rf"incumbent|contractor|vendor)|['’]s\s+{PROPRIETARY}|"
-                           rf"(?<=[a-z,])\s*{STREET}|\b{HOLDS}", re.I)
+                           rf"(?<=[a-z,])\s*{STREET}|\b{HOLDS}|(?<=\w),\s+{APPOSED}", re.I)
 DISTRACT = re.compile(r"protest|protester|competitor|trademark|\bFOB\b|mail\s+to|"
                       r"deliver(?:ed|y)\s+to|ship(?:ped)?\s+to|\bAttn\b|Commander|responded|respondent|capability\s+"
                       r"statement|interested\s+(?:part|source|vendor)|originally\s+awarded|other\s+(?:source|vendor|"
@@ -146,7 +154,7 @@ STOP = re.compile(r"^(?:the\s+)?(?:NOTICES?|SUMMARY|AGENCY|ACTION|SAT|Revision|F
                   r"Unusual|Compelling|Urgen\w*|Attachment|Enclosure|Table|Figure|Page|"
                   r"Cardiolog\w*|Network|Memorandum|Bulletin|Instruction|Procurement|Detail|Details|"
                   r"Demonstrate|Explain|Describe|Identify|Provide|Bldg|Building|Suite|Room|Division|As|"
-                  r"Efforts|Competition|Rationale|They|We|Our|Their|Its|He|She|Us)(?=\W|$)",
+                  r"Efforts|Competition|Rationale|They|We|Our|Their|Its|He|She|Us)(?=\W|$)(?!\s*[+&]|-\w)",
                   re.I)
 FEDERAL = re.compile(r"^(?:the\s+)?(?:U\.\s?S\.|United\s+States|Department\s+of|Dept\.?\s+of|"
                      r"Federal\s|Fort\s|Camp\s|Joint\s+Base)|\b(?:Agency|Command|Directorate|"
@@ -154,7 +162,8 @@ FEDERAL = re.compile(r"^(?:the\s+)?(?:U\.\s?S\.|United\s+States|Department\s+of|
                      r"Naval\s+(?:Station|Base)|National\s+(?:Park|Forest|Laboratory))\b", re.I)
 SUFFIX_RE = re.compile(SUFFIX + r"$")
 # an article, or an adverb opening the sentence: "Only Microsoft Corporation can provide"
-LEADING = re.compile(r"^(?:(?:the|a|an)\s+|(?:Only|However|Therefore|Currently|Additionally|"
+LEADING = re.compile(r"^(?:(?:the|a|an)\s+(?![+&])|(?:Only|However|Therefore|Currently|"
+                     r"Additionally|"
                      r"Accordingly|Thus|Also|Because|Since|Although|Whereas|Furthermore|"
                      r"Moreover|Consequently|Previously|Presently)(?:,?\s+)|"
                      r"(?:Contractor|Vendor|Awardee|Offeror|Source|Company|Manufacturer),\s+)",
@@ -175,6 +184,7 @@ PROSE = re.compile(r"\b(?:Unless|If|When|Where|Which|Whether|Than|Then|Must|Shal
                    r"Can|Could|Would|Is|Are|Was|Were|Be|Been|Has|Have|Had|Not|Practicable|"
                    r"Potential)\b")
 SENTENCE_BREAK = re.compile(r"(?<!\bInc)(?<!\bCorp)(?<!\bCo)(?<!\bLtd)(?<!\bSt)(?<!\b[A-Z])"
+                            r"(?<!\bDr)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bMt)(?<!\bJr)(?<!\bSr)"
                             r"\.\s+(?=[A-Z])")
 
 
@@ -187,7 +197,7 @@ def clean_name(raw: str, keep: str = "first") -> str | None:
     name = re.sub(r"['’]s$", "", name)
     name = re.sub(r"(?<=[a-z])\d{3,}.*$", "", name)  # "Amster Howard1562 South Yank Street"
     name = LEADING.sub("", name)
-    if re.match(r"^S\s", name) or re.search(r"//|\bCUI\b", name):
+    if re.match(r"^S\s(?![+&])", name) or re.search(r"//|\bCUI\b", name):
         return None  # "S UNIQUE QUALIFICATIONS" left over from "CONTRACTOR'S"
     # stop at the first legal suffix: "Acme Inc. of Denver" → "Acme Inc."
     m = UP_TO_SUFFIX.search(name)
@@ -212,11 +222,29 @@ def clean_name(raw: str, keep: str = "first") -> str | None:
     if re.search(r"\bFAR\b|\d+\.\d+|\b\d{1,2}\s+(?:[A-Z]{3}\b|(?:January|February|March|April|"
                  r"May|June|July|August|September|October|November|December)\b)", name):
         return None
-    if sum(1 for w in words if w[:1].isupper() or w[:1].isdigit() or w == "&") < len(words) * 0.6:
+    if not _mostly_name_words(words, bool(SUFFIX_RE.search(name))):
         return None
-    if re.fullmatch(r"[\d\W]+", name):
+    if re.fullmatch(r"[\d\W]+", name) or MONTH_DAY.fullmatch(name):
         return None
     return name
+
+
+MONTH_DAY = re.compile(r"(?:January|February|March|April|May|June|July|August|September|"
+                       r"October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|"
+                       r"Dec)\.?(?:\s+\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s+\d{4})?", re.I)
+SMALL_WORDS = {"of", "and", "the", "for", "de", "la", "du", "der", "on", "in", "at", "&", "+"}
+
+
+def _mostly_name_words(words: list[str], suffixed: bool) -> bool:
+    """Whether most words, small joining words aside, are written as a name's: a capital or a
+    digit first, or a capital inside ("iRobot"); a lowercase brand passes before a legal
+    suffix ("zenlytic, LLC")."""
+    content = [w for w in words if w.lower() not in SMALL_WORDS]
+    named = sum(1 for w in content if w[:1].isupper() or w[:1].isdigit()
+                or any(c.isupper() for c in w[1:]))
+    if suffixed and content and content[0][:1].islower() and len(content) == 2:
+        named += 1
+    return bool(content) and named >= len(content) * 0.6
 
 
 def canonical(name: str) -> str:
@@ -224,7 +252,10 @@ def canonical(name: str) -> str:
     return base or name
 
 
-ACRONYM = re.compile(r"\(([A-Z][A-Za-z&]{1,9}(?:\s[A-Z][A-Za-z&]{1,6})?)\)")
+AUXILIARIES = re.compile(r"(?:\b(?:has|have|had|been|is|are|was|were|also|currently|now|still|"
+                         r"therefore|thus|alone)[ \t]+)+$")
+ACRONYM = re.compile(r"\(((?:[A-Z]|[a-z](?=[a-z]{0,3}[A-Z]))[A-Za-z&]{1,9}"
+                     r"(?:\s[A-Z][A-Za-z&]{1,6})?)\)")  # "(GSMS)", "(iDesign)"
 
 
 def candidates(doc: Document) -> list[tuple[float, str, int, int]]:
@@ -238,31 +269,24 @@ def candidates(doc: Document) -> list[tuple[float, str, int, int]]:
         for m in cue.finditer(text):
             if text[m.end(): m.end() + 1] in ("'", "’"):
                 continue  # "THE PROPOSED CONTRACTOR'S UNIQUE QUALIFICATIONS"
-            n = NAME_SUFFIXED.match(text, m.end()) or NAME_PLAIN.match(text, m.end())
-            if n and "\n" in n.group("name") and text.startswith(":", n.end("name")):
-                line_end = text.find("\n", m.end())  # "Contractor: X\nAddress: …": X alone
-                n = NAME_SUFFIXED.match(text, m.end(), line_end) or NAME_PLAIN.match(
-                    text, m.end(), line_end)
-            if not n or text[n.end("name"): n.end("name") + 2].startswith(":"):
-                continue
-            name = clean_name(n.group("name"))
+            span = name_after(text, m.end())
+            if not span or text.startswith(":", span[1]):
+                continue  # a label ("Vendor Name:"), not a name
+            name = clean_name(text[span[0]: span[1]])
             if name:
-                found.append((weight, name, n.start("name"), n.start("name") + len(name)))
+                start = max(span[0], text.find(name, span[0], span[1]))
+                found.append((weight, name, start, start + len(name)))
     spans = [(s, e, t) for s, e, t in organizations(text)]
     for trigger in AFTER_TRIGGER.finditer(text):
-        lo = max(0, trigger.start() - 140)
-        window = text[lo: trigger.start()]
-        best = None
-        for pattern in (NAME_SUFFIXED, NAME_PLAIN):
-            for m in pattern.finditer(window):
-                if window[m.start("name") - 1: m.start("name")].isalnum():
-                    continue  # "Design" inside "iDesign": not a name's start
-                if any(p.search(text[lo + m.end(): lo + m.end() + 80]) for _, p in AFTER_CUES):
-                    best = (lo + m.start("name"), lo + m.end("name"), m.group("name"))
-            if best:
+        edge = trigger.start()
+        if aux := AUXILIARIES.search(text, max(0, edge - 40), edge):
+            edge = aux.start()  # "Omega Labs ▮has been identified as the only vendor"
+        for start, end in names_before(text, edge):
+            if not any(p.search(text[end: end + 80]) for _, p in AFTER_CUES):
                 break
-        if best:
-            spans.append(best)
+            if clean_name(text[start:end], keep="last"):
+                spans.append((start, end, text[start:end]))
+                break
     for start, end, raw in spans:
         name = clean_name(raw, keep="last")
         if not name:
