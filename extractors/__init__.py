@@ -22,7 +22,7 @@ from extractors.fields.vendor import extract_vendors
 from extractors.text import DEFAULT_LIMITS, Limits, load_bytes, load_path
 from extractors.types import Document, Page
 
-VERSION = 5  # bump to re-extract everything stored (5: silent redactions, form menus)
+VERSION = 6  # bump to re-extract everything stored (6: names read word by word, history dates)
 log = logging.getLogger(__name__)
 
 __all__ = ["VERSION", "Document", "Limits", "Page", "extract", "load_bytes", "load_path",

@@ -45,9 +45,17 @@ TIME_DEADLINE = re.compile(
     r"Mountain|Pacific|Alaska|Hawaii)(?:\s+(?:Standard|Daylight|Prevailing))?\s+Time)?\s*,?\s*"
     r"(?:on\s+)?"
     r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s*)?$", re.I)
-HISTORY = re.compile(r"\b(?:was|were|had\s+been)\s+(?:originally\s+|previously\s+)?(?:awarded|"
-                     r"issued|fired|executed|set\s+to\s+expire|tasked|completed|signed)\b|"
-                     r"\bexpired\b|\bwhich\s+was\b", re.I)
+HISTORY = re.compile(
+    r"""\b(?:was|were|had\s+been|has\s+been)\s+(?:originally\s+|previously\s+|initially\s+)?
+        (?:awarded|issued|fired|executed|set\s+to\s+expire|tasked|completed|signed|posted|
+           published|synopsized|released|cancell?ed|terminated|received)\b
+                                 # "the contract was awarded on", "the RFP was posted on"
+      | \bexpired\b | \bwhich\s+was\b
+      | \b(?:previous|prior|predecessor|preceding|expiring|former|original)\s+
+        (?:[\w-]+\s+){0,2}?(?:contract|order|award|BPA|solicitation|RFP|RFQ|procurement|
+           acquisition|period\s+of\s+performance)\b
+                                 # "the previous contract's period of performance"
+    """, re.I | re.X)
 ROLES = [
     ("response_due", TIME_DEADLINE),
     ("pop_end", re.compile(r"(?:End|Ending|Completion)\s+Date" + FIELD, re.I)),
@@ -154,6 +162,14 @@ def find_dates(text: str) -> list[tuple[int, int, str]]:
     return [found[k] for k in sorted(found)]
 
 
+def _sentence_tail(tail: str) -> str:
+    """The rest of a date's sentence, within the 80 characters read after it."""
+    stop = re.search(r"\.(?:\s|$)|\n\s*\n", tail)
+    return tail[: stop.start()] if stop else tail
+
+
+# a machine's key on its own line: "date:", "original_published:", "last_modified:"
+METADATA = re.compile(r"(?:^|\n)[ \t]*(?-i:[a-z]+(?:_[a-z]+)*)[ \t]*:[ \t]*$")
 PRINTED = re.compile(r",?\s+\d{1,2}:\d{2}\s*[AP]M\b[^\n]{0,80}?https?://", re.I)
 GAO_FILE = re.compile(r"\bB-\d{6}(?:\.\d+)?(?:[;,]?\s*B-\d{6}(?:\.\d+)?)*\s*Date\s*:?\s*$")
 
@@ -182,8 +198,9 @@ def extract_dates(doc: Document) -> list[dict[str, Any]]:
                 break
         if role == "signature" and OTHER_PAPER.search(sentence_lead):
             role = "other"  # "the urgency memo signed on 2/26/26": another document's date
-        if role in ("award", "contract_expiration", "pop_start", "pop_end", "signature") and \
-                HISTORY.search(sentence_lead):
+        if role not in ("other", "signature") and HISTORY.search(
+                sentence_lead + _sentence_tail(tail)) or role == "signature" and HISTORY.search(
+                sentence_lead):
             role = "other"  # the history of an earlier contract, not this action's dates
         if role in ("award", "pop_start") and FUTURE_BUY.search(sentence_lead):
             role = "other"  # the competition planned to follow this action, not its own dates
@@ -196,7 +213,9 @@ def extract_dates(doc: Document) -> list[dict[str, Any]]:
             role = "pop_end"
         elif re.match(r"\s+\d{1,2}:\d{2}:\d{2}\s*[-+]\d{2}'?\d{2}", text[end: end + 20]):
             role = "signature"  # digital signature stamp: 2026.06.11 14:53:33 -05'00'
-        if PRINTED.match(text, end):
+        if METADATA.search(raw_lead):
+            role = "other"  # a file's metadata ("date: 2026-02-05 18:57:46 +0000"), not a signing
+        elif PRINTED.match(text, end):
             role = "other"  # a browser's print header: "7/31/25, 9:21 AM WorkflowPro https://…"
         elif role == "signature" and GAO_FILE.search(lead):
             role = "other"  # a GAO decision's date: "B-422905.2 Date: December 13, 2024"
