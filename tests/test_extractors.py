@@ -776,3 +776,14 @@ def test_the_word_before_a_mark_is_what_a_regex_reads(text, data):
     at = data.draw(st.integers(0, len(text)))
     word = re.compile(r"[^\s(\[\"'“‘]*$").search(text, max(0, at - 40), at)
     assert _word_before(text, at) == (word.group() if word else "")
+
+
+def test_amounts_written_every_way_agencies_write_them():
+    from extractors.fields.amount import extract_amounts
+    cases = {"The total estimated value of this procurement is $1,250,000.": 1_250_000,
+             "The estimated value is 60,000 USD.": 60_000,
+             "The estimated value of the action is $<70,000>.": 70_000,  # OCR of a boxed value
+             "The total estimated value of the proposed action is USD 3,400,000.": 3_400_000,
+             "Estimated Dollar Value: $2.5 million": 2_500_000}
+    for text, value in cases.items():
+        assert extract_amounts(doc(text))["amount"]["value_usd"] == value, text

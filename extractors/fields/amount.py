@@ -13,8 +13,9 @@ from extractors.types import Document
 
 SCALE = {"thousand": 10**3, "k": 10**3, "million": 10**6, "mil": 10**6, "m": 10**6,
          "mm": 10**6, "billion": 10**9, "b": 10**9, "bn": 10**9}
+# "$1,250,000", "$2.5 million", "60,000 USD", "USD 3,400,000", and "$<70,000>" (OCR's box)
 MONEY = re.compile(
-    r"(?:US\s?|U\.S\.\s?)?\$\s?(?P<num>\d{1,3}(?:,\s?\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d+)?)"
+    r"(?:US\s?|U\.S\.\s?)?\$\s?<?(?P<num>\d{1,3}(?:,\s?\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d+)?)"
     r"(?:\s?(?P<scale>million|billion|thousand|mil|MM|bn|M|B|K)\b)?"
     r"|(?P<num2>\d{1,3}(?:,\d{3})+(?:\.\d{2})?|\d+(?:\.\d+)?)\s?(?P<scale2>million|billion)?"
     r"\s?(?:USD|U\.S\. dollars|dollars)\b"
