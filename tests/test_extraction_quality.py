@@ -17,12 +17,13 @@ from tests.conftest import SHARED, missing
 CORPUS = SHARED / "corpus"
 # Reset 2026-12-07 to what the corpus measures once its fresh material (9 `new-*` documents,
 # 15 `ext-fbo2019-*` notices) joined it: vendor 0.913, citations 0.890, key dates 0.871,
-# notice vendor 0.907. From here they only go up.
-DOC_FLOORS = {"vendor": 0.91, "amount": 0.97, "authority": 0.97, "citations": 0.89,
+# notice vendor 0.907. From here they only go up (v6, names read word by word: vendor 0.932,
+# notice vendor 0.930).
+DOC_FLOORS = {"vendor": 0.93, "amount": 0.97, "authority": 0.97, "citations": 0.89,
               "key_dates": 0.87, "evidence": 1.0, "doc_kind": 0.96, "redacted": 0.98}
 SCAN_FLOORS = {"vendor": 0.9, "amount": 0.9, "authority": 0.95, "key_dates": 0.85,
                "evidence": 0.95}
-NOTICE_FLOORS = {"sole_source": 0.97, "intent": 0.95, "justification": 0.95, "vendor": 0.90,
+NOTICE_FLOORS = {"sole_source": 0.97, "intent": 0.95, "justification": 0.95, "vendor": 0.93,
                  "response_due": 0.94}
 
 
