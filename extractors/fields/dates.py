@@ -8,6 +8,7 @@ from typing import Any
 
 from extractors.fields.common import sentence_span
 from extractors.scan import fast, speed_up
+from extractors.sections import HISTORY_KINDS, find_sections, section_at
 from extractors.types import Document
 
 MONTHS = {m: i for i, m in enumerate(
@@ -162,6 +163,11 @@ def find_dates(text: str) -> list[tuple[int, int, str]]:
     return [found[k] for k in sorted(found)]
 
 
+# the roles a template's history sections tell of earlier buys, not of this action
+# (the current contract's expiry is told there too, as the reason to act now: it stays)
+TOLD_IN_HISTORY = frozenset({"response_due", "award", "pop_start", "pop_end", "delivery"})
+
+
 def _sentence_tail(tail: str) -> str:
     """The rest of a date's sentence, within the 80 characters read after it."""
     stop = re.search(r"\.(?:\s|$)|\n\s*\n", tail)
@@ -180,6 +186,7 @@ def extract_dates(doc: Document) -> list[dict[str, Any]]:
     seen: set[tuple[str, str]] = set()
     previous_role: str | None = None
     previous_end = -100
+    sections = find_sections(text)
     for start, end, when in find_dates(text):
         raw_lead = text[max(0, start - 110): start]
         lead = re.sub(r"[ \t]*\n[ \t]*(?=[a-z0-9(])", " ", raw_lead)  # rejoin wrapped lines
@@ -219,6 +226,9 @@ def extract_dates(doc: Document) -> list[dict[str, Any]]:
             role = "other"  # a browser's print header: "7/31/25, 9:21 AM WorkflowPro https://…"
         elif role == "signature" and GAO_FILE.search(lead):
             role = "other"  # a GAO decision's date: "B-422905.2 Date: December 13, 2024"
+        if role in TOLD_IN_HISTORY and (section := section_at(sections, start)) and \
+                section.kind in HISTORY_KINDS:
+            role = "other"  # a sources-sought notice's due date told in the market research
         previous_role, previous_end = role, end
         key = (role, when)
         if key in seen:
