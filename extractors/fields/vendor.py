@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import math
 import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from extractors.fields.common import sentence_span
 from extractors.fields.names import name_after, names_before
 from extractors.scan import fast, speed_up
+from extractors.sections import HISTORY_KINDS, find_sections, section_at
 from extractors.types import Document
 
+DATA = Path(__file__).resolve().parent.parent / "data"
+SECOND = 0.5  # the probability a second vendor needs (several awardees: a list of awards)
+# the items of a template that name the action and its contractor
+LEAD_KINDS = frozenset({"agency", "action", "supplies", "unique", "authority"})
 SUFFIX = (r"(?:Inc\.?|Incorporated|LLC|L\.L\.C\.?|Corp\.?|Corporation|Co\.|Company|Ltd\.?|"
           r"Limited|LP|L\.P\.|LLP|PLLC|P\.C\.|PBC|GmbH|AG|S\.A\.|N\.V\.|A/S|plc|PLC|INC\.?|"
           r"INCORPORATED|CORP\.?|CORPORATION|COMPANY|LTD\.?|LIMITED)")
@@ -23,73 +33,96 @@ NAME_SUFFIXED = re.compile(rf"[“\"']?(?P<name>(?:the\s+)?[A-Z0-9][\w'’&.\-/]
 NAME_PLAIN = re.compile(rf"[“\"']?(?P<name>(?:the\s+)?[A-Z0-9][\w'’&.\-/]*(?:\s+{WORD}){{0,6}})"
                         rf"(?=[\s,.;:()\"”]|$)")
 CUES = [
-    (3.0, re.compile(r"(?:proposed|suggested|intended|recommended|selected|apparent|identified)"
+    ("proposed_source",
+     re.compile(r"(?:proposed|suggested|intended|recommended|selected|apparent|identified)"
                      r"\s+(?:contractor|source|vendor|awardee|offeror|firm)s?(?:\(s\))?(?:\s*(?:is|"
                      r"will\s+be)\s+|\s*:\s*|[ \t]+)", re.I)),
-    (2.5, re.compile(r"\b(?:the\s+)?(?:contractor|vendor|awardee|supplier|recipient)\s+"
+    ("contractor_is",
+     re.compile(r"\b(?:the\s+)?(?:contractor|vendor|awardee|supplier|recipient)\s+"
                      r"(?:is|will\s+be)\s+", re.I)),
-    (2.5, re.compile(r"(?:original\s+(?:software\s+publisher|equipment\s+manufacturer)|\bOEM|"
+    ("oem_comma",
+     re.compile(r"(?:original\s+(?:software\s+publisher|equipment\s+manufacturer)|\bOEM|"
                      r"(?:sole|only|exclusive)\s+(?:manufacturer|developer|licensor|publisher))\s*"
                      r"(?:\(OEM\)\s*)?,\s*", re.I)),
-    (3.0, re.compile(r"(?:^|\n|\b)(?:Contractor|Vendor|Awardee|Recipient|Company|Source|Offeror|"
+    ("field_label",
+     re.compile(r"(?:^|\n|\b)(?:Contractor|Vendor|Awardee|Recipient|Company|Source|Offeror|"
                      r"Manufacturer)(?:['’]?s)?(?:\s+Name)?(?:\s+and\s+Address)?"
                      r"(?:\s*\([^)\n]{0,30}\))?\s*\*?\s*:\s*|\bRecommended\s+for\s+award\s*:\s*|"
                      r"\bName\s+of\s+(?:the\s+)?(?:proposed\s+)?(?:vendor|contractor|source|"
                      r"company|awardee|offeror|firm)\s*:\s*|"
                      r"\b(?:AWARDEE|VENDOR|CONTRACTOR|OFFEROR|COMPANY|SOURCE)(?:['’]?S)?\s+NAME\s*"
                      r"\*?\s*:?\s*|\b(?:Vendor|Contractor|Awardee|Company)\s+Name\s*:?\s*")),
-    (3.0, re.compile(r"\bTo\s+Fund\s+(?:the\s+)?", re.I)),
+    ("to_fund",
+     re.compile(r"\bTo\s+Fund\s+(?:the\s+)?", re.I)),
     # "the basic IDIQ contract, H94003-04-D-0006 (Raytheon)": a contract and its holder
-    (2.0, re.compile(r"(?-i:\b[A-Z0-9]{6}-?\d{2}-?[A-Z]-?[A-Z0-9]{4})\s*\(")),
-    (2.5, re.compile(r"\baward\s+(?:will|shall|is\s+to|is\s+expected\s+to)\s+be\s+made\s+to\s+"
+    ("piid_holder",
+     re.compile(r"(?-i:\b[A-Z0-9]{6}-?\d{2}-?[A-Z]-?[A-Z0-9]{4})\s*\(")),
+    ("award_made_to",
+     re.compile(r"\baward\s+(?:will|shall|is\s+to|is\s+expected\s+to)\s+be\s+made\s+to\s+"
                      r"(?:the\s+)?|\baward\s+is\s+(?:being\s+)?made\s+to\s+(?:the\s+)?|"
                      r"\b(?:only|solely|exclusively)\s+available\s+(?:from|through)\s+(?:the\s+)?|"
                      r"\bavailable\s+(?:only|solely|exclusively)\s+(?:from|through)\s+(?:the\s+)?",
                      re.I)),
-    (2.5, re.compile(r"\baward\w*\s+(?:of\s+)?(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,4}?(?:"
+    ("award_of_to",
+     re.compile(r"\baward\w*\s+(?:of\s+)?(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,4}?(?:"
                      r"cooperative\s+agreement|grant|supplement|contract|agreement|order)\s+(?:in\s+"
                      r"the\s+amount\s+of\s+\S+\s+)?to\s+(?:the\s+)?", re.I)),
-    (3.0, re.compile(r"only\s+(?:one\s+)?(?:responsible\s+)?(?:vendor|contractor|source|company|"
+    ("only_source_comma",
+     re.compile(r"only\s+(?:one\s+)?(?:responsible\s+)?(?:vendor|contractor|source|company|"
                      r"firm|manufacturer|provider)s?\s*,\s*", re.I)),
     # "The only known source (for this requirement) is Zeta Systems"
-    (3.0, re.compile(r"\bonly\s+(?:(?:known|responsible|available|qualified|capable|viable|"
+    ("only_source_is",
+     re.compile(r"\bonly\s+(?:(?:known|responsible|available|qualified|capable|viable|"
                      r"authorized|approved|certified)\s+)*(?:[a-z]+\s+)?"
                      r"(?:vendor|contractor|source|company|firm|manufacturer|provider|supplier)"
                      r"(?:\s+(?:for|of|that|who|which|able|capable)\b[^.;:]{0,60}?)?\s+(?:is|was)\s+",
                      re.I)),
     # "Only Rho Dynamics can provide the required parts"
-    (2.5, re.compile(r"(?-i:\bOnly)\s+(?=(?-i:[A-Z])[^.;:]{0,60}?\s(?:can|could|is\s+able|"
+    ("only_x_can",
+     re.compile(r"(?-i:\bOnly)\s+(?=(?-i:[A-Z])[^.;:]{0,60}?\s(?:can|could|is\s+able|"
                      r"has\s+the\s+(?:ability|capability))\b)")),
-    (2.5, re.compile(r"incumbent(?:\s+(?:contractor|vendor|firm|company))?\s*,\s*", re.I)),
-    (2.5, re.compile(r"\b(?:intends?|proposes?|plans?)\s+to\s+(?:award|issue|negotiate|place)\b"
+    ("incumbent_comma",
+     re.compile(r"incumbent(?:\s+(?:contractor|vendor|firm|company))?\s*,\s*", re.I)),
+    ("intends_to_award_to",
+     re.compile(r"\b(?:intends?|proposes?|plans?)\s+to\s+(?:award|issue|negotiate|place)\b"
                      r"[^.]{0,120}?\b(?:to|with)\s+(?=(?-i:[A-Z]))", re.I)),
-    (2.5, re.compile(r"(?:intends?|proposes?|plans?)\s+to\s+(?:solicit|award|negotiate\s+with|"
+    ("intends_to_solicit",
+     re.compile(r"(?:intends?|proposes?|plans?)\s+to\s+(?:solicit|award|negotiate\s+with|"
                      r"contract\s+with)\s+", re.I)),
-    (2.0, re.compile(r"(?:follow[- ]on|modification|extension|bridge)\s+(?:to|of|under)\s+"
+    ("modification_of_contract_with",
+     re.compile(r"(?:follow[- ]on|modification|extension|bridge)\s+(?:to|of|under)\s+"
                      r"(?:the\s+)?(?:contract|order)\s+(?:No\.?\s*)?"
                      r"(?-i:[A-Z0-9][A-Z0-9-]{6,})\s+(?:with|awarded\s+to)\s+", re.I)),
     # "The contractor, ManTech International, possesses …"
-    (2.0, re.compile(r"\bthe\s+(?:proposed\s+|selected\s+|current\s+)?(?:contractor|vendor|"
+    ("the_contractor_comma",
+     re.compile(r"\bthe\s+(?:proposed\s+|selected\s+|current\s+)?(?:contractor|vendor|"
                      r"awardee|manufacturer|OEM|company|firm|source),\s+", re.I)),
-    (2.0, re.compile(r"(?:current|existing|incumbent|bridge|prior)\s+"
+    ("current_contract_with",
+     re.compile(r"(?:current|existing|incumbent|bridge|prior)\s+"
                      r"(?:[\w()-]+\s+){0,5}?(?:contract|order|BPA)\b[^.]{0,90}?\bwith\s+", re.I)),
-    (3.0, re.compile(r"(?:^|\n)-?\s*(?:Awardee|Awardee\s+Name|Contractor\s+Awarded\s+Name|"
+    ("field_next_line",
+     re.compile(r"(?:^|\n)-?\s*(?:Awardee|Awardee\s+Name|Contractor\s+Awarded\s+Name|"
                      r"Vendor\s+Name|Contractor\s+Name)\s*\*?\s*\n-?\s*", re.I)),
-    (3.0, re.compile(r"proposed\s+(?:contractor|source|vendor)s?\s*\([^)\n]{0,40}\)[^:\n]{0,140}:"
+    ("proposed_source_paren",
+     re.compile(r"proposed\s+(?:contractor|source|vendor)s?\s*\([^)\n]{0,40}\)[^:\n]{0,140}:"
                      r"\s*", re.I)),
     # "can only be performed by GE Healthcare", "serviced exclusively by X", "proprietary to Esri"
-    (2.5, re.compile(r"(?:can|could|may)\s+only\s+be\s+(?:performed|provided|supplied|obtained|"
+    ("only_performed_by",
+     re.compile(r"(?:can|could|may)\s+only\s+be\s+(?:performed|provided|supplied|obtained|"
                      r"purchased|serviced|repaired|procured|maintained|furnished)\s+(?:by|from|"
                      r"through)\s+(?:the\s+)?|(?:performed|provided|supplied|serviced|repaired|"
                      r"maintained|furnished|distributed|licensed)\s+(?:exclusively|only|solely)\s+"
                      r"(?:by|from|through)\s+(?:the\s+)?|\bproprietary\s+to\s+", re.I)),
-    (2.5, re.compile(r"source[- ]controlled\s+to\s+|for\s+this\s+requirement,\s+|"
+    ("source_controlled",
+     re.compile(r"source[- ]controlled\s+to\s+|for\s+this\s+requirement,\s+|"
                      r"(?:manufactured|produced|developed|sold)\s+(?:exclusively\s+|only\s+)?by\s+",
                      re.I)),
-    (2.5, re.compile(r"(?:sole[- ]?source|single[- ]source|non-?competitive(?:ly)?|solely|"
+    ("sole_source_to",
+     re.compile(r"(?:sole[- ]?source|single[- ]source|non-?competitive(?:ly)?|solely|"
                      r"directed|brand[- ]name)\s+(?:[\w-]+\s+){0,7}?(?:to|with|from)(?:\s*:)?\s+",
                      re.I)),
-    (2.0, re.compile(r"(?:award(?:ed|ing)?|issu(?:e|ed|ing)|negotiat(?:e|ed|ing)|modif(?:y|ied)|"
+    ("verb_to_with_from",
+     re.compile(r"(?:award(?:ed|ing)?|issu(?:e|ed|ing)|negotiat(?:e|ed|ing)|modif(?:y|ied)|"
                      r"extend|place|enter\s+into|solicit|procure[ds]?|purchase[ds]?|"
                      r"acquire[ds]?|obtain(?:ed|ing|s)?|\bplac(?:ed|ing))\s+(?:(?:a|an|the|of|this|its|existing|new|sole|firm|fixed|"
                      r"only|directly|exclusively|solely|"
@@ -112,21 +145,28 @@ HOLDS = (r"(?:currently\s+|alone\s+|uniquely\s+)?(?:has|have|possesses|holds|own
          r"(?:the\s+)?(?:necessary|required|unique|only|exclusive|proprietary|sole|specialized|"
          r"technical|established|rights|data\s+rights)")
 AFTER_CUES = [
-    (2.5, re.compile(r"^\s*(?:,[^,]{0,60},\s*)?(?:\(.{0,40}\)\s*)?(?:is|are|was|remains|was\s+"
+    ("is_the_only",
+     re.compile(r"^\s*(?:,[^,]{0,60},\s*)?(?:\(.{0,40}\)\s*)?(?:is|are|was|remains|was\s+"
                      r"(?:found|determined)\s+to\s+be|has\s+been\s+(?:identified|determined|found|"
                      r"selected)\s+(?:as|to\s+be)|as)\s+(?:currently\s+|now\s+|still\s+)?"
                      rf"(?:the\s+)?{ROLE}", re.I)),
-    (2.0, re.compile(r"^\s*\((?:here(?:in)?after(?:\s+referred\s+to\s+as)?\s+)?[\"“]?(?:the\s+)?"
+    ("hereafter",
+     re.compile(r"^\s*\((?:here(?:in)?after(?:\s+referred\s+to\s+as)?\s+)?[\"“]?(?:the\s+)?"
                      r"(?:OEM|original\s+equipment\s+manufacturer|incumbent|contractor|vendor)"
                      r"[\"”]?\)", re.I)),
-    (2.5, re.compile(rf"^(?:['’]s)?\s+{PROPRIETARY}", re.I)),
-    (2.0, re.compile(r"^\s*,\s*(?:the\s+)?(?:authorized|sole|only|original|exclusive)\s+"
+    ("proprietary",
+     re.compile(rf"^(?:['’]s)?\s+{PROPRIETARY}", re.I)),
+    ("comma_only_maker",
+     re.compile(r"^\s*,\s*(?:the\s+)?(?:authorized|sole|only|original|exclusive)\s+"
                      r"(?:manufacturer|source|provider|developer|owner|licensor|publisher|OEM)",
                      re.I)),
-    (2.0, re.compile(rf"^\s+{HOLDS}", re.I)),
-    (2.0, re.compile(rf"^,?\s*(?:{STREET}|P\.?\s?O\.?\s+Box\s+\d)")),
+    ("holds_rights",
+     re.compile(rf"^\s+{HOLDS}", re.I)),
+    ("street_address",
+     re.compile(rf"^,?\s*(?:{STREET}|P\.?\s?O\.?\s+Box\s+\d)")),
     # "to FHI360, the contractor currently implementing …": a role in apposition
-    (2.0, re.compile(rf"^,\s+{APPOSED}", re.I)),
+    ("apposed_role",
+     re.compile(rf"^,\s+{APPOSED}", re.I)),
 ]
 AFTER_TRIGGER = re.compile(rf"\b(?:is|are|was|remains|be|(?:identified|determined|found|selected)"
                            rf"\s+(?:as|to\s+be))\s+(?:currently\s+|now\s+|still\s+)?"
@@ -159,7 +199,8 @@ STOP = re.compile(r"^(?:the\s+)?(?:NOTICES?|SUMMARY|AGENCY|ACTION|SAT|Revision|F
 FEDERAL = re.compile(r"^(?:the\s+)?(?:U\.\s?S\.|United\s+States|Department\s+of|Dept\.?\s+of|"
                      r"Federal\s|Fort\s|Camp\s|Joint\s+Base)|\b(?:Agency|Command|Directorate|"
                      r"Contracting\s+Office|VA|VAMC|Medical\s+Center|Air\s+(?:Force\s+)?Base|"
-                     r"Naval\s+(?:Station|Base)|National\s+(?:Park|Forest|Laboratory))\b", re.I)
+                     r"Naval\s+(?:Station|Base)|National\s+(?:Park|Forest|Laboratory)|Embassy|"
+                     r"Consulate)\b", re.I)
 SUFFIX_RE = re.compile(SUFFIX + r"$")
 # an article, or an adverb opening the sentence: "Only Microsoft Corporation can provide"
 LEADING = re.compile(r"^(?:(?:the|a|an)\s+(?![+&])|(?:Only|However|Therefore|Currently|"
@@ -175,7 +216,7 @@ TRAIL = re.compile(r"(?:,?\s+(?:and|of|the|for|de|&|to|a|an|in|on|at|by|is))+$|[
 UEI = re.compile(r"\bUEI(?:\s*(?:SAM|Number|No\.?|#))?\s*[:#]?\s*([A-Z0-9]{12})\b")
 CAGE = re.compile(r"\bCAGE(?:\s*(?:Code|No\.?|#))?\s*[:#]?\s*([A-Z0-9]{5})\b")
 # scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (extractors/scan.py)
-CUES = [(w, fast(p, documents=True)) for w, p in CUES]
+CUES = [(name, fast(p, documents=True)) for name, p in CUES]
 speed_up(globals(), "AFTER_TRIGGER CAGE UEI", documents=True)
 speed_up(globals(), "NAME_BEFORE")
 
@@ -258,14 +299,15 @@ ACRONYM = re.compile(r"\(((?:[A-Z]|[a-z](?=[a-z]{0,3}[A-Z]))[A-Za-z&]{1,9}"
                      r"(?:\s[A-Z][A-Za-z&]{1,6})?)\)")  # "(GSMS)", "(iDesign)"
 
 
-def candidates(doc: Document) -> list[tuple[float, str, int, int]]:
-    """(weight, name, start, end): names after a cue phrase, and spaCy ORG entities
-    (company names with a legal suffix) weighted by what follows them."""
+def candidates(doc: Document) -> list[tuple[str, str, int, int]]:
+    """(rule, name, start, end): names after a cue phrase (rule = the cue's name), and spaCy
+    ORG entities or names before a role phrase, once for each role rule that follows them
+    (rule ``org`` for a company with a legal suffix and nothing said of it)."""
     from extractors.nlp import organizations
 
     text = doc.text
-    found: list[tuple[float, str, int, int]] = []
-    for weight, cue in CUES:
+    found: list[tuple[str, str, int, int]] = []
+    for rule, cue in CUES:
         for m in cue.finditer(text):
             if text[m.end(): m.end() + 1] in ("'", "’"):
                 continue  # "THE PROPOSED CONTRACTOR'S UNIQUE QUALIFICATIONS"
@@ -275,7 +317,7 @@ def candidates(doc: Document) -> list[tuple[float, str, int, int]]:
             name = clean_name(text[span[0]: span[1]])
             if name:
                 start = max(span[0], text.find(name, span[0], span[1]))
-                found.append((weight, name, start, start + len(name)))
+                found.append((rule, name, start, start + len(name)))
     spans = [(s, e, t) for s, e, t in organizations(text)]
     for trigger in AFTER_TRIGGER.finditer(text):
         edge = trigger.start()
@@ -287,18 +329,20 @@ def candidates(doc: Document) -> list[tuple[float, str, int, int]]:
             if clean_name(text[start:end], keep="last"):
                 spans.append((start, end, text[start:end]))
                 break
+    seen: set[tuple[str, int]] = set()
     for start, end, raw in spans:
         name = clean_name(raw, keep="last")
         if not name:
             continue
         start = end - len(name) if raw.rstrip().endswith(name) else start
-        weight = 0.8 if SUFFIX_RE.search(name) else 0.0
         after = text[end: end + 80]
-        for w, pattern in AFTER_CUES:
-            if pattern.search(after):
-                weight = max(weight, w)
-        if weight:
-            found.append((weight, name, start, start + len(name)))
+        rules = [rule for rule, pattern in AFTER_CUES if pattern.search(after)]
+        if not rules and SUFFIX_RE.search(name):
+            rules = ["org"]
+        for rule in rules:
+            if (rule, start) not in seen:  # spaCy and the role phrase found the same name
+                seen.add((rule, start))
+                found.append((rule, name, start, start + len(name)))
     return found
 
 
@@ -337,57 +381,143 @@ def brand_candidates(doc: Document) -> list[tuple[float, str, int, int]]:
     found = []
     for name, matches in counts.items():
         if len(matches) >= 2:
-            m = matches[0]
-            found.append((0.8 * len(matches), name, m.start("name"), m.end("name")))
+            found.extend(("brand", name, m.start("name"), m.end("name")) for m in matches)
     return found
 
 
-def extract_vendors(doc: Document, limit: int = 5) -> list[dict[str, Any]]:
+# what kind of statement each rule reads, so the fit can pool what rare rules share
+FAMILY = {
+    **dict.fromkeys(("field_label", "field_next_line", "proposed_source",
+                     "proposed_source_paren", "to_fund"), "named"),  # "Contractor: X"
+    **dict.fromkeys(("only_source_comma", "only_source_is", "only_x_can", "only_performed_by",
+                     "source_controlled", "is_the_only", "comma_only_maker", "proprietary",
+                     "holds_rights", "oem_comma"), "only"),  # "X is the only source"
+    **dict.fromkeys(("org", "brand", "street_address"), "weak"),  # a company, nothing said
+}  # every other rule: the action is done with X ("intends to award to X")
+
+
+@dataclass
+class Company:
+    """One company the document names, with every mention a rule found."""
+
+    display: str
+    first: tuple[int, int]
+    rules: dict[str, int] = field(default_factory=dict)
+    mentions: int = 0
+    distracted: int = 0
+    protests: bool = False
+    sections: set[str] = field(default_factory=set)
+
+
+def companies(doc: Document) -> dict[str, Company]:
+    """The candidate companies of a document by ``name_key``, aliases merged ("GSMS" into
+    "Golden State Medical Supply, Inc."); brand names only when no cue names a company."""
     text = doc.text
-    scores: dict[str, float] = {}
-    first: dict[str, tuple[int, int]] = {}
-    display: dict[str, str] = {}
     found = candidates(doc)
-    aliases = _aliases(text, {name_key(name) for _w, name, _s, _e in found})
-    for weight, name, start, end in found:
+    if not any(rule not in ("org",) for rule, *_ in found):
+        found += brand_candidates(doc)
+    aliases = _aliases(text, {name_key(name) for _r, name, _s, _e in found})
+    sections = find_sections(text)
+    out: dict[str, Company] = {}
+    for rule, name, start, end in found:
         name = aliases.get(name_key(name), name)
-        s, e = sentence_span(text, start, end)
-        if DISTRACT.search(text[max(s, start - 45): min(e, end + 40)]):
-            weight *= 0.3  # "protest filed by X", "X, a competitor": near the name
-        if re.match(r"[^.]{0,90}?\bprotests\b", text[end: end + 100]):
-            weight = 0.0  # "Mistral, Inc., a small business of Bethesda, Maryland, protests"
         key = name_key(name)
         if not key:
             continue
-        scores[key] = scores.get(key, 0.0) + weight
-        if key not in first or weight > 1.5 and first[key][0] > start:
-            first.setdefault(key, (start, end))
-        if SUFFIX_RE.search(name) or key not in display:
-            display[key] = name
-    if not any(v >= 1.5 for v in scores.values()):
-        for weight, name, start, end in brand_candidates(doc):
-            key = name_key(name)
-            scores[key] = scores.get(key, 0.0) + weight
-            first.setdefault(key, (start, end))
-            display.setdefault(key, name)
-    ranked = sorted(scores, key=lambda k: (-scores[k], first[k][0]))
-    suffixed = [k for k in ranked if SUFFIX_RE.search(display[k]) and scores[k] >= 0.8]
-    lone = suffixed[0] if len(suffixed) == 1 and not any(scores[k] >= 1.5 for k in ranked) \
-        else None  # the only company the document names at all
+        company = out.setdefault(key, Company(name, (start, end)))
+        if SUFFIX_RE.search(name) and not SUFFIX_RE.search(company.display):
+            company.display = name
+        if start < company.first[0] and rule != "org" or "org" in company.rules and \
+                len(company.rules) == 1 and rule != "org":
+            company.first = (start, end)
+        company.rules[rule] = company.rules.get(rule, 0) + 1
+        company.mentions += 1
+        s, e = sentence_span(text, start, end)
+        if DISTRACT.search(text[max(s, start - 45): start]) or DISTRACT.search(
+                text[end: min(e, end + 40)]):  # around the name, not in it ("Distributors")
+            company.distracted += 1  # "protest filed by X", "X, a competitor": near the name
+        if re.match(r"[^.]{0,90}?\bprotests\b", text[end: end + 100]):
+            company.protests = True  # "Mistral, Inc., a small business of Bethesda, protests"
+        if (section := section_at(sections, start)) is not None:
+            company.sections.add(section.kind)
+    return out
+
+
+def features(company: Company, everyone: dict[str, Company], text: str) -> dict[str, float]:
+    """What the fitted model reads of one candidate (``scripts/train_vendor.py``)."""
+    out: dict[str, float] = {f"rule:{rule}": math.log1p(n) for rule, n in company.rules.items()}
+    families: dict[str, int] = {}
+    for rule, n in company.rules.items():
+        families[FAMILY.get(rule, "action")] = families.get(FAMILY.get(rule, "action"), 0) + n
+    out.update({f"family:{name}": math.log1p(n) for name, n in families.items()})
+    suffixed = [c for c in everyone.values() if SUFFIX_RE.search(c.display)]
+    most = max(_cue_kinds(c) for c in everyone.values())
+    out["most_cue_kinds"] = float(_cue_kinds(company) == most and most > 0)
+    out["most_mentions"] = float(company.mentions == max(c.mentions for c in everyone.values()))
+    out["rivals"] = math.log1p(len(everyone) - 1)
+    out.update({
+        "suffix": float(bool(SUFFIX_RE.search(company.display))),
+        "only_suffixed": float(len(suffixed) == 1 and suffixed[0] is company),
+        "cue_kinds": float(_cue_kinds(company)),
+        "distracted": company.distracted / company.mentions,
+        "protests": float(company.protests),
+        "first_position": company.first[0] / max(1, len(text)),
+        "history_section": float(bool(company.sections & HISTORY_KINDS)),
+        "lead_section": float(bool(company.sections & LEAD_KINDS)),
+        "words": float(len(company.display.split())),
+        "caps": float(company.display.isupper()),
+    })
+    return out
+
+
+def eligible(company: Company) -> bool:
+    """A company named only beside a protest, a competitor or an earlier award is no
+    candidate, however it is named."""
+    return company.distracted < company.mentions and not company.protests
+
+
+def _cue_kinds(company: Company) -> int:
+    return len([r for r in company.rules if FAMILY.get(r) != "weak"])
+
+
+@lru_cache(maxsize=1)
+def model() -> dict[str, Any]:
+    """The fitted weights: ``extractors/data/vendor_model.json``, made by ``make train``."""
+    return json.loads((DATA / "vendor_model.json").read_text(encoding="utf-8"))
+
+
+def probability(feats: dict[str, float]) -> float:
+    fitted = model()
+    z = fitted["intercept"] + sum(fitted["weights"].get(k, 0.0) * v for k, v in feats.items())
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def extract_vendors(doc: Document, limit: int = 5) -> list[dict[str, Any]]:
+    """The companies the action goes to, most likely first, each with its evidence and the
+    fitted model's probability as ``confidence``; those under the fitted threshold are left
+    out, so a document that names no awardee gives an empty list."""
+    text = doc.text
+    found = companies(doc)
+    scored = {key: probability(features(c, found, text)) for key, c in found.items()
+              if eligible(c)}
+    threshold = model()["threshold"]
+    ranked = sorted((k for k in scored if scored[k] >= threshold),
+                    key=lambda k: (-scored[k], found[k].first[0]))
+    # the most likely company needs only the fitted threshold; any other, an even chance
+    ranked = ranked[:1] + [k for k in ranked[1:] if scored[k] >= max(threshold, SECOND)]
     out: list[dict[str, Any]] = []
     kept: list[str] = []  # the keys of ``out`` (a displayed name's key is its own key)
     for key in ranked[:limit]:
-        if scores[key] < 1.5 and key != lone:
-            continue
         if any(_same_name(key, k) for k in kept):
             continue  # "America, LLC" ends "Elbit Systems of America, LLC"; "Philips" starts
             # "Philips North America": the same company, named once
         kept.append(key)
-        start, end = first[key]
+        display = found[key].display
+        start, end = found[key].first
         s, e = sentence_span(text, start, end)
-        out.append({"name": display[key], "canonical": canonical(display[key]),
+        out.append({"name": display, "canonical": canonical(display),
                     "evidence": doc.evidence(s, e, (start, end)),
-                    "confidence": round(min(0.97, 0.4 + 0.1 * scores[key]), 2)})
+                    "confidence": round(scored[key], 2)})
     if out:
         ids = {}
         if m := UEI.search(text):
