@@ -22,7 +22,7 @@ from extractors.fields.vendor import extract_vendors
 from extractors.text import DEFAULT_LIMITS, Limits, load_bytes, load_path
 from extractors.types import Document, Page
 
-VERSION = 6  # bump to re-extract everything stored (6: names read word by word, history dates)
+VERSION = 7  # bump to re-extract everything stored (7: fitted vendor model, notice shapes)
 log = logging.getLogger(__name__)
 
 __all__ = ["VERSION", "Document", "Limits", "Page", "extract", "load_bytes", "load_path",

@@ -787,3 +787,27 @@ def test_amounts_written_every_way_agencies_write_them():
              "Estimated Dollar Value: $2.5 million": 2_500_000}
     for text, value in cases.items():
         assert extract_amounts(doc(text))["amount"]["value_usd"] == value, text
+
+
+def test_notice_shapes_reviewers_found_misread():
+    from extractors.fields.kind import notice_class
+    fields = {"title": "Repair of boilers", "ja_statutory_authority": "FAR 6.302-2",
+              "award_number": "75H70626P00001", "award_date": "2026-03-02"}
+    intent = "The Area Office intends to award a sole-source order to Zeta Boilers, Inc."
+    # posted after the award with the J&A's fields: a justification, whatever it "intends"
+    assert notice_class(intent, fields)[0] == "justification"
+    # the same record inviting capability statements by a date is an intent notice
+    assert notice_class(intent + " Capability statements are due by March 20, 2026.",
+                        fields)[0] == "intent_to_sole_source"
+    # SAM.gov's nested award.justificationAuthority counts the same
+    nested = {"title": "x", "award": {"number": "N0001926C0001",
+                                      "justificationAuthority": {"authority": "far1"}}}
+    assert notice_class(intent, nested)[0] == "justification"
+    # a one-line summary with the J&A attached
+    assert notice_class("Sole source for boiler parts; the J&A is attached.",
+                        {"title": "Boiler parts"})[0] == "justification"
+    # a cancelled notice of intent is no intent
+    for title, text in (("Moving services", "Cancel notice of intent to procure moving "
+                         "services on a sole source basis."),
+                        ("CANCELLED - Notice of Intent to Sole Source", intent)):
+        assert notice_class(text, {"title": title})[0] == "neither", title

@@ -185,12 +185,42 @@ def notice_class(text: str, notice: dict[str, Any]) -> tuple[str, str]:
     if re.search(r"\bJ\s?&\s?A\b|justification", title, re.I) and not re.search(
             r"intent", title, re.I):
         return "justification", f"title {title!r} names a justification"
+    if CANCELLED.search(title) or CANCELLED.search(text[:300]):
+        return "neither", "cancels an earlier notice"
+    if _ja_fields(notice) and not RESPONSE.search(text):
+        return "justification", "posted with a J&A's fields and invites no responses"
+    if ATTACHED_JA.search(text[:HEAD]) and not RESPONSE.search(text):
+        return "justification", "says the justification is attached and invites no responses"
     scan = title + "\n" + text
     m = INTENT.search(scan)
     if m and not NOT_INTENT.search(scan[max(0, m.start() - 150): m.end() + 150]):
         if not (AWARD_DONE.search(ntype) and not re.search(r"intent", scan[:600], re.I)):
             return "intent_to_sole_source", f"states an intent: {m.group(0)[:80]!r}"
     return "neither", "no justification or intent to sole source found"
+
+
+# "Cancel notice of intent to procure …", "CANCELLATION: Notice of Intent", "(Cancelled)"
+CANCELLED = re.compile(r"^\W*(?:cancel(?:l?ed|l?ation)?\b|this\s+(?:notice|synopsis)\s+(?:is|has"
+                       r"\s+been)\s+cancel)|\bnotice\s+(?:of\s+intent\s+)?(?:is|has\s+been)\s+"
+                       r"cancel+ed\b|\(cancel+ed\)", re.I)
+# "Attached is a Justification for Other Than Full and Open Competition", "J&A attached"
+ATTACHED_JA = re.compile(r"\battached\s+(?:is|are|please\s+find)\s+(?:the\s+|a\s+)?(?:redacted\s+)?"
+                         r"(?:J\s?&\s?A|justification|limited[- ]sources?\s+justification)|"
+                         r"\b(?:J\s?&\s?A|justification)\b[^.\n]{0,80}\bis\s+attached", re.I)
+JA_FIELD = re.compile(r"justification_?authority|ja_statutory_authority|fo_justification", re.I)
+
+
+def _ja_fields(notice: dict[str, Any], depth: int = 0) -> bool:
+    """Whether the notice record carries a J&A's authority field with an award (SAM.gov's
+    ``award.justificationAuthority``, FedBizOpps' ``ja_statutory_authority`` beside an award
+    number): a justification posted after the award, whatever its text says it intends."""
+    awarded = any(notice.get(k) for k in ("award_number", "award_date", "award", "number"))
+    for key, value in notice.items():
+        if JA_FIELD.search(str(key)) and value and awarded:
+            return True
+        if isinstance(value, dict) and depth < 2 and _ja_fields(value, depth + 1):
+            return True
+    return False
 
 
 RESPONSE = re.compile(
