@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from extractors.scan import speed_up
+from extractors.scan import fast
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,8 @@ TICK_CHARS = re.compile(r"[☒☑■✔✓✗✘]|\(\s*[xX✓]\s*\)|\[\s*[xX✓]
 # a list of choices: several FAR exceptions, or a form that says to tick one
 CHOICES = re.compile(r"\b6\.(?:302|103)-[1-7]\b|check\s+(?:one|all|the\s+(?:appropriate|"
                      r"applicable))|\(check\b", re.I)
-speed_up(globals(), "CHOICES TICK_CHARS")  # on every page citing FAR 6.3 (extractors/scan.py)
+CHOICES = fast(CHOICES)
+TICK_CHARS = fast(TICK_CHARS)
 BOX_SIZE = (4.0, 18.0)  # points: a checkbox, not a table cell or a page frame
 MARK_CHARS = set("xX✓✔✗✘☒☑●■•vü")  # Wingdings ü is a check mark
 MAX_PATHS = 2000  # more drawn objects than a form has: the square-in-square look would cost

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from extractors.fields.common import sentence_span
-from extractors.scan import speed_up
+from extractors.scan import fast
 from extractors.types import Document
 
 SCALE = {"thousand": 10**3, "k": 10**3, "million": 10**6, "mil": 10**6, "m": 10**6,
@@ -181,5 +181,10 @@ def _redacted(text: str) -> tuple[int, int, float] | None:
 
 
 # scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (extractors/scan.py)
-speed_up(globals(), "MONEY REDACTION SILENT VALUE_PROMPT", documents=True)
-speed_up(globals(), "CUE DISTRACT UP_TO_AWARD")
+MONEY = fast(MONEY, documents=True)
+REDACTION = fast(REDACTION, documents=True)
+SILENT = fast(SILENT, documents=True)
+VALUE_PROMPT = fast(VALUE_PROMPT, documents=True)
+CUE = fast(CUE)
+DISTRACT = fast(DISTRACT)
+UP_TO_AWARD = fast(UP_TO_AWARD)

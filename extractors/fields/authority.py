@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from extractors.fields.common import sentence_span
-from extractors.scan import speed_up
+from extractors.scan import fast
 from extractors.types import Document
 
 # a paragraph: (a), (1), (iii), (A) — not "(RFO)" after "FAR 6.103-1"
@@ -295,5 +295,8 @@ def plain_words(category: str | None) -> str:
 
 
 # scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (extractors/scan.py)
-speed_up(globals(), "FAR_RE USC_RE", documents=True)
-speed_up(globals(), "AUTHORIZING_CFR CHECKED UNCHECKED")
+FAR_RE = fast(FAR_RE, documents=True)
+USC_RE = fast(USC_RE, documents=True)
+AUTHORIZING_CFR = fast(AUTHORIZING_CFR)
+CHECKED = fast(CHECKED)
+UNCHECKED = fast(UNCHECKED)

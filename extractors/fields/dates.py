@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from extractors.fields.common import sentence_span
-from extractors.scan import fast, speed_up
+from extractors.scan import fast
 from extractors.sections import HISTORY_KINDS, find_sections, section_at
 from extractors.types import Document
 
@@ -243,4 +243,9 @@ def extract_dates(doc: Document) -> list[dict[str, Any]]:
 # scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (extractors/scan.py)
 DATE_RES = [fast(p, documents=True) for p in DATE_RES]
 ROLES = [(name, fast(p)) for name, p in ROLES]
-speed_up(globals(), "FUTURE_BUY HISTORY OCR_SPECK OTHER_PAPER SKIP_BEFORE TIME_DEADLINE")
+FUTURE_BUY = fast(FUTURE_BUY)
+HISTORY = fast(HISTORY)
+OCR_SPECK = fast(OCR_SPECK)
+OTHER_PAPER = fast(OTHER_PAPER)
+SKIP_BEFORE = fast(SKIP_BEFORE)
+TIME_DEADLINE = fast(TIME_DEADLINE)

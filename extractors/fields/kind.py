@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from extractors.scan import speed_up
+from extractors.scan import fast
 
 HEAD = 3000
 FR_MARK = re.compile(r"(?:^|\n)\s*(?:AGENCY|ACTION|SUMMARY)\s*:|Start\s+Preamble|\[FR\s+Doc|"
@@ -249,6 +249,23 @@ def doc_kind_words(kind: str | None) -> str | None:
 
 
 # scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (extractors/scan.py)
-speed_up(globals(), """ABOVE_SAT AWARD_DONE BRAND DUE_FIELD FAIR_OPP FR_AWARD FR_MARK GUIDANCE
-                       INTENT JA JUSTIFICATION_TYPE LSJ NOTICE_PAGE NOT_INTENT NOT_JUST RESPONSE
-                       SECTION SIMPLIFIED SSJ SSJ_TITLE""")
+ABOVE_SAT = fast(ABOVE_SAT)
+AWARD_DONE = fast(AWARD_DONE)
+BRAND = fast(BRAND)
+DUE_FIELD = fast(DUE_FIELD)
+FAIR_OPP = fast(FAIR_OPP)
+FR_AWARD = fast(FR_AWARD)
+FR_MARK = fast(FR_MARK)
+GUIDANCE = fast(GUIDANCE)
+INTENT = fast(INTENT)
+JA = fast(JA)
+JUSTIFICATION_TYPE = fast(JUSTIFICATION_TYPE)
+LSJ = fast(LSJ)
+NOTICE_PAGE = fast(NOTICE_PAGE)
+NOT_INTENT = fast(NOT_INTENT)
+NOT_JUST = fast(NOT_JUST)
+RESPONSE = fast(RESPONSE)
+SECTION = fast(SECTION)
+SIMPLIFIED = fast(SIMPLIFIED)
+SSJ = fast(SSJ)
+SSJ_TITLE = fast(SSJ_TITLE)

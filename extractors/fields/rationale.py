@@ -7,7 +7,7 @@ from bisect import bisect_left
 from typing import Any
 
 from extractors.nlp import sentences
-from extractors.scan import fast, speed_up
+from extractors.scan import fast
 from extractors.types import Document
 
 CUES = [
@@ -36,8 +36,11 @@ ELSEWHERE = re.compile(r"solicit|synopsi|posted|publiciz|market\s+research|fair\
                        r"reasonable|barriers|future\s+competition|contracting\s+officer\s+"
                        r"(?:certif|determin)", re.I)
 CITES = re.compile(r"FAR\s+\d|U\.\s?S\.\s?C\.|^\s*(?:\d+\.\s*)?Authority")  # a sentence citing
-speed_up(globals(), "HEADING SECTION", documents=True)
-speed_up(globals(), "CITES ELSEWHERE FORM")
+HEADING = fast(HEADING, documents=True)
+SECTION = fast(SECTION, documents=True)
+CITES = fast(CITES)
+ELSEWHERE = fast(ELSEWHERE)
+FORM = fast(FORM)
 
 
 def extract_rationale(doc: Document) -> dict[str, Any] | None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from extractors.fields.common import sentence_span
 from extractors.fields.names import name_after, names_before
-from extractors.scan import fast, speed_up
+from extractors.scan import fast
 from extractors.sections import HISTORY_KINDS, find_sections, section_at
 from extractors.types import Document
 
@@ -217,8 +217,10 @@ UEI = re.compile(r"\bUEI(?:\s*(?:SAM|Number|No\.?|#))?\s*[:#]?\s*([A-Z0-9]{12})\
 CAGE = re.compile(r"\bCAGE(?:\s*(?:Code|No\.?|#))?\s*[:#]?\s*([A-Z0-9]{5})\b")
 # scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (extractors/scan.py)
 CUES = [(name, fast(p, documents=True)) for name, p in CUES]
-speed_up(globals(), "AFTER_TRIGGER CAGE UEI", documents=True)
-speed_up(globals(), "NAME_BEFORE")
+AFTER_TRIGGER = fast(AFTER_TRIGGER, documents=True)
+CAGE = fast(CAGE, documents=True)
+UEI = fast(UEI, documents=True)
+NAME_BEFORE = fast(NAME_BEFORE)
 
 
 PROSE = re.compile(r"\b(?:Unless|If|When|Where|Which|Whether|Than|Then|Must|Shall|Should|May|"
