@@ -24,7 +24,7 @@ train: $(STAMP)
 	$(BIN)/python scripts/train_vendor.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check monitor extractors notifications tests
+	$(BIN)/ruff check monitor extractors notifications fastscan tests scripts
 
 clean:
 	rm -rf $(VENV) demo-output

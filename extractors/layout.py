@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from extractors.scan import fast
+from fastscan import fast
 
 log = logging.getLogger(__name__)
 

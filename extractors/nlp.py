@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from extractors.scan import documents_later, fast
+from fastscan import fast
 
 SUFFIXES = ["inc", "inc.", "incorporated", "llc", "l.l.c.", "corp", "corp.", "corporation",
             "co.", "company", "ltd", "ltd.", "limited", "lp", "l.p.", "llp", "pllc", "gmbh",
@@ -55,7 +55,7 @@ def _sentence_end() -> re.Pattern[str]:
     return fast(re.compile(rf"[{marks}]+[{closing}]*{follows}"), documents=True)
 
 
-documents_later(_sentence_end)
+fast(_sentence_end, documents=True)  # built on first use, compiled with the rest
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,8 @@ def imported_roots(path):
 
 def test_leaf_packages_do_not_import_monitor():
     for pkg, banned in (("extractors", {"monitor", "notifications"}),
-                        ("notifications", {"monitor", "extractors"})):
+                        ("notifications", {"monitor", "extractors"}),
+                        ("fastscan", {"monitor", "notifications", "extractors"})):
         for path in (ROOT / pkg).rglob("*.py"):
             assert not banned & set(imported_roots(path)), path
 

@@ -1,4 +1,4 @@
-"""extractors/scan.py: a pattern scanned through its RE2 twin finds exactly what ``re`` finds."""
+"""fastscan: a pattern scanned through its RE2 twin finds exactly what ``re`` finds."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import re2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors import scan
-from extractors.scan import NARROW, WIDE, FastPattern, fast, twin
+from fastscan import _engine as scan
+from fastscan import fast
+from fastscan._engine import NARROW, WIDE, FastPattern, twin
 from tests.conftest import SHARED, missing
 
 

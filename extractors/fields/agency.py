@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from extractors.scan import fast
+from fastscan import fast
 
 TABLE = Path(__file__).resolve().parent.parent / "data" / "agencies.toml"
 

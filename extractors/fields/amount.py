@@ -8,8 +8,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from extractors.fields.common import sentence_span
-from extractors.scan import fast
 from extractors.types import Document
+from fastscan import fast
 
 SCALE = {"thousand": 10**3, "k": 10**3, "million": 10**6, "mil": 10**6, "m": 10**6,
          "mm": 10**6, "billion": 10**9, "b": 10**9, "bn": 10**9}
@@ -180,7 +180,7 @@ def _redacted(text: str) -> tuple[int, int, float] | None:
     return None
 
 
-# scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (extractors/scan.py)
+# scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (fastscan)
 MONEY = fast(MONEY, documents=True)
 REDACTION = fast(REDACTION, documents=True)
 SILENT = fast(SILENT, documents=True)

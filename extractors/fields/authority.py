@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from extractors.fields.common import sentence_span
-from extractors.scan import fast
 from extractors.types import Document
+from fastscan import fast
 
 # a paragraph: (a), (1), (iii), (A) — not "(RFO)" after "FAR 6.103-1"
 PAREN = r"(?P<paren>(?:\s?\(\s?(?:[a-zA-Z]|[ivxl]{2,5}|\d{1,2})\s?\))*)"
@@ -294,7 +294,7 @@ def plain_words(category: str | None) -> str:
     return PLAIN.get(category or "", "not stated")
 
 
-# scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (extractors/scan.py)
+# scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (fastscan)
 FAR_RE = fast(FAR_RE, documents=True)
 USC_RE = fast(USC_RE, documents=True)
 AUTHORIZING_CFR = fast(AUTHORIZING_CFR)

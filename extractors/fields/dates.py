@@ -7,9 +7,9 @@ from datetime import date
 from typing import Any
 
 from extractors.fields.common import sentence_span
-from extractors.scan import fast
 from extractors.sections import HISTORY_KINDS, find_sections, section_at
 from extractors.types import Document
+from fastscan import fast
 
 MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
@@ -240,7 +240,7 @@ def extract_dates(doc: Document) -> list[dict[str, Any]]:
     return out
 
 
-# scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (extractors/scan.py)
+# scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (fastscan)
 DATE_RES = [fast(p, documents=True) for p in DATE_RES]
 ROLES = [(name, fast(p)) for name, p in ROLES]
 FUTURE_BUY = fast(FUTURE_BUY)

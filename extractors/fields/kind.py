@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from extractors.scan import fast
+from fastscan import fast
 
 HEAD = 3000
 FR_MARK = re.compile(r"(?:^|\n)\s*(?:AGENCY|ACTION|SUMMARY)\s*:|Start\s+Preamble|\[FR\s+Doc|"
@@ -248,7 +248,7 @@ def doc_kind_words(kind: str | None) -> str | None:
     return DOC_KIND_WORDS.get(kind or "", kind)
 
 
-# scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (extractors/scan.py)
+# scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (fastscan)
 ABOVE_SAT = fast(ABOVE_SAT)
 AWARD_DONE = fast(AWARD_DONE)
 BRAND = fast(BRAND)

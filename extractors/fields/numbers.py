@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from extractors.scan import fast
+from fastscan import fast
 
 PIID = re.compile(
     r"\b(?:(?:[A-Z][A-Z0-9]{5}|\d{2}[A-Z0-9]{4}|\d{6})-?\d{2}-?[A-Z]-?[A-Z0-9]{4,8}|"

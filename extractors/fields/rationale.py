@@ -7,8 +7,8 @@ from bisect import bisect_left
 from typing import Any
 
 from extractors.nlp import sentences
-from extractors.scan import fast
 from extractors.types import Document
+from fastscan import fast
 
 CUES = [
     (3, re.compile(r"only\s+(?:one\s+)?(?:responsible\s+)?source|no\s+other\s+(?:source|"
@@ -30,7 +30,7 @@ NEXT_SECTION = re.compile(r"\n[ \t]*(?:\(?\d{1,2}[.)]|[IVX]{1,4}\.)[ \t]+[A-Z]")
 FORM = re.compile(r"_{3,}|check\s+(?:one|all)|explain\s+below|\(\s*[xX ]?\s*\)\s*$|"
                   r"Regulation\s+\d+\.\d+|this\s+(?:sole\s+source\s+)?(?:determination|"
                   r"justification)\s+(?:has\s+been|is\s+being)\s+prepared", re.I)
-# scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (extractors/scan.py)
+# scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (fastscan)
 CUES = [(w, fast(p, documents=True)) for w, p in CUES]
 ELSEWHERE = re.compile(r"solicit|synopsi|posted|publiciz|market\s+research|fair\s+and\s+"
                        r"reasonable|barriers|future\s+competition|contracting\s+officer\s+"

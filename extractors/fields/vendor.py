@@ -12,9 +12,9 @@ from typing import Any
 
 from extractors.fields.common import sentence_span
 from extractors.fields.names import name_after, names_before
-from extractors.scan import fast
 from extractors.sections import HISTORY_KINDS, find_sections, section_at
 from extractors.types import Document
+from fastscan import fast
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SECOND = 0.5  # the probability a second vendor needs (several awardees: a list of awards)
@@ -215,7 +215,7 @@ NAME_BEFORE = re.compile(rf"([A-Z][\w'’&.\-]*(?:,?\s+{WORD}){{0,7}}?(?:,?\s+{S
 TRAIL = re.compile(r"(?:,?\s+(?:and|of|the|for|de|&|to|a|an|in|on|at|by|is))+$|[,.;:\s]+$")
 UEI = re.compile(r"\bUEI(?:\s*(?:SAM|Number|No\.?|#))?\s*[:#]?\s*([A-Z0-9]{12})\b")
 CAGE = re.compile(r"\bCAGE(?:\s*(?:Code|No\.?|#))?\s*[:#]?\s*([A-Z0-9]{5})\b")
-# scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (extractors/scan.py)
+# scanners: the whole-document ones share a Hyperscan pass, the rest use RE2 (fastscan)
 CUES = [(name, fast(p, documents=True)) for name, p in CUES]
 AFTER_TRIGGER = fast(AFTER_TRIGGER, documents=True)
 CAGE = fast(CAGE, documents=True)

@@ -1,25 +1,4 @@
-"""Faster whole-document scans: RE2 finds where a pattern could match, ``re`` confirms.
-
-Python's ``re`` tries a pattern at every position of a document, and for the
-case-insensitive phrase patterns the field extractors use that costs 15–50 ns a character
-each: with dozens of patterns, scanning was most of extraction time. RE2 (google-re2, a
-DFA) scans for the same phrase in ~1.5 ns a character but has no lookarounds and reads
-``\\w``, ``\\s`` and ``\\b`` as ASCII. So each pattern gets a *looser* RE2 twin — the same
-pattern with lookarounds and anchors dropped, case rules and character classes widened to
-cover Python's — which matches wherever the original can start (and some places it
-cannot). The twin proposes start positions; the original ``re`` pattern, tried only there,
-decides. Matches, groups and spans are exactly those of ``re``: :func:`fast` wraps a
-compiled pattern, and ``tests/test_scan.py`` checks the equivalence and the widened classes.
-
-The patterns every document is read with (``fast(p, documents=True)``) go further: one
-Hyperscan pass finds where *each* of them can start, in less time than RE2 takes for a dozen
-of them one by one. Hyperscan reports where matches end, so it reads the text reversed, with
-each twin mirrored: a mirrored match ends where the twin starts. The text is folded to one
-byte a character first (non-ASCII as 0x80, and ſ, K, İ, ı as the ASCII letters re's case rules
-equate them with), which keeps offsets as characters and the twins' classes small. Where
-Hyperscan is missing (no wheel for Linux on ARM) or refuses a pattern, RE2 does that pattern's
-scans; the matches are the same either way, and ``tests/test_scan.py`` checks both.
-"""
+"""The engine behind :func:`fastscan.fast` (see the package's docstring)."""
 
 from __future__ import annotations
 
@@ -489,12 +468,6 @@ _ONE_PASS = _OnePass()
 _LATE: list[Callable[[], object]] = []
 
 
-def documents_later(make: Callable[[], object]) -> None:
-    """``make`` builds a whole-document pattern on first use (it needs spaCy, say): it is
-    called before the Hyperscan pass is first compiled, so the pattern joins that compile
-    instead of forcing a second one."""
-    _LATE.append(make)
-
 
 class FastPattern:
     """A compiled ``re`` pattern whose whole-text ``finditer``/``search``/``findall`` let
@@ -596,9 +569,16 @@ class FastPattern:
                 for m in self.finditer(text, pos, endpos)]
 
 
-def fast(pattern: re.Pattern[str], documents: bool = False) -> re.Pattern[str]:
+def fast(pattern: Any, documents: bool = False) -> Any:
     """``pattern``, scanning whole documents through its RE2 twin where it has one; with
-    ``documents``, a pattern every document is read with, in the shared Hyperscan pass."""
+    ``documents``, a pattern every document is read with, in the shared Hyperscan pass.
+
+    A function instead of a pattern is one that builds a whole-document pattern on first use
+    (it needs spaCy, say): it is called before the Hyperscan pass is first compiled, so its
+    pattern joins that compile instead of forcing a second one; it is returned as it is."""
+    if callable(pattern) and not isinstance(pattern, re.Pattern | FastPattern):
+        _LATE.append(pattern)
+        return pattern
     if re2 is None or isinstance(pattern, FastPattern):
         return pattern
     try:
@@ -612,9 +592,3 @@ def fast(pattern: re.Pattern[str], documents: bool = False) -> re.Pattern[str]:
         log.debug("plain re for %.60r: RE2 refused it: %s", pattern.pattern, exc)
         return pattern
     return FastPattern(pattern, looser, documents)  # type: ignore[return-value]
-
-
-def speed_up(namespace: dict[str, Any], names: str, documents: bool = False) -> None:
-    """``fast`` for each named module-level pattern: ``speed_up(globals(), "CUE MONEY")``."""
-    for name in names.split():
-        namespace[name] = fast(namespace[name], documents)
