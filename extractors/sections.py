@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 HEADING = re.compile(
     r"""(?m)^[ \t]*(?:Section[ \t]+)?
@@ -92,8 +93,10 @@ def _style_and_value(m: re.Match[str]) -> tuple[str, int, str]:
     return "letter", ord(letter) - ord("A") + 1, letter
 
 
-def find_sections(text: str) -> list[Section]:
-    """The template's sections in order; empty when fewer than two headings are found."""
+@lru_cache(maxsize=4)
+def find_sections(text: str) -> tuple[Section, ...]:
+    """The template's sections in order; empty when fewer than two headings are found.
+    (Cached: the date and vendor readers both ask, of the same text.)"""
     heads: list[tuple[int, str, str, str]] = []  # (start, number, kind, title)
     style: str | None = None
     last = 0
@@ -111,15 +114,15 @@ def find_sections(text: str) -> list[Section]:
         heads.append((m.start(), number, kind, m.group("title").strip()))
         last = value
     if len(heads) < 2:
-        return []
+        return ()
     out = []
     for i, (start, number, kind, title) in enumerate(heads):
         end = heads[i + 1][0] if i + 1 < len(heads) else len(text)
         out.append(Section(number, kind, title, start, end))
-    return out
+    return tuple(out)
 
 
-def section_at(sections: list[Section], offset: int) -> Section | None:
+def section_at(sections: tuple[Section, ...], offset: int) -> Section | None:
     """The section holding ``offset``, or None (before the first heading, or no structure)."""
     for section in sections:
         if section.start <= offset < section.end:

@@ -86,7 +86,7 @@ def test_every_item_of_a_generated_template_is_found(template) -> None:
 def test_prose_without_a_template_has_no_sections() -> None:
     text = ("The Army intends to award a sole source contract. 1. This is not a heading in a "
             "sentence.\nIt continues.\n(a) A list item\n(b) Another")
-    assert find_sections(text) == []
+    assert find_sections(text) == ()
 
 
 @settings(max_examples=60, deadline=None, derandomize=CI)
