@@ -147,3 +147,13 @@ def test_shapes_from_the_wild() -> None:
         got = extract_vendors(Document.from_text(sentence))
         assert got and got[0]["name"].removeprefix("The ") == want.removeprefix("The "), \
             (sentence, got and got[0]["name"])
+
+
+@settings(max_examples=100, deadline=None, derandomize=CI)
+@given(name=names(), tag=st.sampled_from(["<strong>", "<b>", "<span class=\"x\">", "&nbsp;"]))
+def test_markup_around_a_name_is_read_as_a_space(name: str, tag: str) -> None:
+    close = "" if tag.startswith("&") else "</" + tag[1:].split()[0].rstrip(">") + ">"
+    text = f"award to {tag}{name}{close} for the work."
+    span = name_after(text, len("award to "))
+    assert span is not None
+    assert text[span[0]: span[1]] in (name, name.rstrip(".")), text

@@ -51,6 +51,10 @@ ABBREV = {"inc", "corp", "co", "ltd", "dr", "mr", "mrs", "ms", "st", "mt", "jr",
           "no", "bros", "assoc", "intl", "mfg", "svcs", "natl", "univ", "dept", "l.l.c",
           "l.p", "p.c", "s.a", "n.v", "u.s", "u.s.a", "d.c"}
 WORD = re.compile(r"[^\s,;:()\[\]{}<>\"“”]+")
+# markup a notice's HTML leaves between words: "to <strong>MALVERN PANALYTICAL</strong>",
+# "with&nbsp;Daikin Applied": read as a space
+MARKUP = re.compile(r"<[^<>\n]{0,60}>|&(?:nbsp|#160|#xa0);", re.I)
+TOKEN = re.compile(MARKUP.pattern + r"|" + WORD.pattern, re.I)
 QUOTES = "\"“”'‘’"
 CITATION = re.compile(r"[ \t]+(?:Part\s+|Subpart\s+|§\s*)?\d+\.\d")
 
@@ -82,8 +86,9 @@ def _ends_sentence(word: str, following: str) -> bool:
 
 
 def _words(text: str, pos: int, end: int) -> Iterator[tuple[int, int]]:
-    for m in WORD.finditer(text, pos, end):
-        yield m.start(), m.end()
+    for m in TOKEN.finditer(text, pos, end):
+        if not MARKUP.fullmatch(m.group()):
+            yield m.start(), m.end()
 
 
 def name_after(text: str, pos: int, limit: int = 160) -> tuple[int, int] | None:
@@ -91,8 +96,13 @@ def name_after(text: str, pos: int, limit: int = 160) -> tuple[int, int] | None:
 
     None when no name starts there."""
     end_of_window = min(len(text), pos + limit)
-    while pos < end_of_window and (text[pos] in " \t" or text[pos] in QUOTES):
-        pos += 1
+    while pos < end_of_window:
+        if text[pos] in " \t" or text[pos] in QUOTES:
+            pos += 1
+        elif markup := MARKUP.match(text, pos):
+            pos = markup.end()
+        else:
+            break
     words = list(_words(text, pos, end_of_window))
     if not words or words[0][0] != pos:
         return None
@@ -136,8 +146,9 @@ def name_after(text: str, pos: int, limit: int = 160) -> tuple[int, int] | None:
 def _gap_ok(text: str, left: int, right: int) -> bool:
     """Whether the characters in ``text[left:right]``, between two words, let the name go on
     to the word at ``right``."""
-    gap = text[left:right]
-    word = text[right: right + 40].split(None, 1)[0] if right < len(text) else ""
+    gap = MARKUP.sub(" ", text[left:right])
+    m = WORD.match(text, right)
+    word = m.group() if m else ""
     if re.fullmatch(r"[ \t]+", gap):
         return True
     if re.fullmatch(r",?[ \t]*\n?[ \t]*", gap) and _is_suffix(word):

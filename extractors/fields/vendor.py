@@ -84,8 +84,9 @@ CUES = [
     ("incumbent_comma",
      re.compile(r"incumbent(?:\s+(?:contractor|vendor|firm|company))?\s*,\s*", re.I)),
     ("intends_to_award_to",
-     re.compile(r"\b(?:intends?|proposes?|plans?)\s+to\s+(?:award|issue|negotiate|place)\b"
-                     r"[^.]{0,120}?\b(?:to|with)\s+(?=(?-i:[A-Z]))", re.I)),
+     # "intends to (solicit and) award a … purchase order for … to X"
+     re.compile(r"\b(?:intends?|proposes?|plans?)\s+to\s+(?:\w+\s+and\s+)?(?:award|issue|"
+                r"negotiate|place)\b[^.]{0,160}?\b(?:to|with)\s+(?=(?-i:[A-Z]))", re.I)),
     ("intends_to_solicit",
      re.compile(r"(?:intends?|proposes?|plans?)\s+to\s+(?:solicit|award|negotiate\s+with|"
                      r"contract\s+with)\s+", re.I)),
