@@ -27,7 +27,7 @@ DOC_FLOORS = {"vendor": 0.93, "amount": 0.97, "authority": 0.97, "citations": 0.
               "key_dates": 0.87, "evidence": 1.0, "doc_kind": 0.96, "redacted": 0.98}
 SCAN_FLOORS = {"vendor": 0.9, "amount": 0.9, "authority": 0.95, "key_dates": 0.85,
                "evidence": 0.95}
-NOTICE_FLOORS = {"sole_source": 0.99, "intent": 0.98, "justification": 0.98, "vendor": 0.90,
+NOTICE_FLOORS = {"sole_source": 0.99, "intent": 0.98, "justification": 0.98, "vendor": 0.93,
                  "response_due": 0.94}
 
 

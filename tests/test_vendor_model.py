@@ -9,7 +9,7 @@ import sys
 
 from tests.conftest import ROOT, SHARED, missing
 
-CV_FLOOR = 0.90  # leave-one-source-out vendor F1 (0.909 when the model was first fitted)
+CV_FLOOR = 0.91  # leave-one-source-out vendor F1 (0.909 when first fitted, 0.917 now)
 
 
 def test_the_committed_model_is_what_make_train_fits_and_holds_out_well() -> None:
