@@ -162,7 +162,17 @@ def status(settings: Settings, as_json: bool) -> None:
         out.print_json(json.dumps(info, default=str))
         return
     out.print(f"[bold]public[/] {info['public_db']}   [bold]private[/] {info['private_db']}")
-    out.print("counts: " + ", ".join(f"{k}={v}" for k, v in info["counts"].items()))
+    counts = info["counts"]
+    out.print("counts: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+    if counts.get("attachments_missing") or counts.get("attachments_damaged"):
+        out.print(f"[red]stored files gone bad[/]: {counts.get('attachments_missing', 0)} "
+                  f"missing, {counts.get('attachments_damaged', 0)} truncated or damaged; "
+                  "the next poll fetches them again (attachments where state is "
+                  "'missing' or 'damaged')")
+    if counts.get("scans_unread"):
+        out.print(f"[red]scanned documents not read[/]: {counts['scans_unread']} document(s) "
+                  "have scanned pages that could not be read because tesseract is not "
+                  "installed (install tesseract-ocr, e.g. apt-get install tesseract-ocr)")
     q = info["quota"]
     out.print("SAM.gov quota today: " + (
         f"{q['used']}/{q['budget']} used, {q['remaining']} left"
