@@ -57,7 +57,13 @@ _LOCAL_NAMES = ("localhost", "localhost.localdomain")
 class RefusedTarget(ConfigurationError):
     """A Slack or webhook URL that may not be sent to: a non-public address, a name that does
     not resolve, or an odd scheme. The message is safe to log (the URL's path, its secret,
-    is masked) and names what to do. Caught per message by delivery."""
+    is masked) and names what to do. Caught per message by delivery. ``retryable`` is True
+    only when the name could not be resolved for a reason that may pass (a DNS server
+    failing, not a name that does not exist): nothing was sent either way."""
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
 
 
 def loopback_allowed() -> bool:
@@ -191,6 +197,13 @@ def refusal(ip: IPAddress, *, allow_loopback: bool) -> str | None:
     return None
 
 
+def _may_pass(exc: BaseException) -> bool:
+    """Whether a failed lookup may succeed later (EAI_AGAIN, a resolver error), as opposed
+    to a name that does not exist."""
+    gone = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
+    return isinstance(exc, socket.gaierror) and exc.errno not in gone
+
+
 def system_resolver(host: str, port: int) -> list[str]:
     """The addresses the system resolver gives for a name (``socket.getaddrinfo``)."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -235,7 +248,8 @@ class TargetGuard:
                 found = resolver(name, port)
             except (OSError, UnicodeError) as exc:
                 raise RefusedTarget(f"{label}: the host {host!r} could not be resolved "
-                                    f"({exc}); check the URL") from None
+                                    f"({exc}); check the URL",
+                                    retryable=_may_pass(exc)) from None
             addresses = []
             for text in found:
                 try:

@@ -142,8 +142,13 @@ class Listener:
                     self.received.append(b"")
 
     def close(self) -> None:
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept() on Linux
+        except OSError:
+            pass
         self.sock.close()
         self.thread.join(5)
+        assert not self.thread.is_alive()
 
 
 @pytest.fixture
@@ -189,9 +194,20 @@ def test_a_name_that_resolves_to_this_machine_is_refused(channel: str, net: Net,
 @pytest.mark.parametrize("channel", ["slack", "webhook"])
 def test_an_unresolvable_name_is_refused_not_allowed(channel: str, net: Net) -> None:
     net.answers["nowhere.invalid"] = [[]]
-    with pytest.raises(RefusedTarget, match="could not be resolved"):
+    with pytest.raises(RefusedTarget, match="could not be resolved") as refused:
         send(channel, "https://nowhere.invalid/hook")
-    assert net.connects == []
+    assert net.connects == [] and not refused.value.retryable  # no such name
+
+
+def test_a_failing_dns_server_is_refused_but_retryable(monkeypatch: pytest.MonkeyPatch,
+                                                       net: Net) -> None:
+    def failing(*args: object, **kwargs: object) -> list:
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", failing)
+    with pytest.raises(RefusedTarget, match="could not be resolved") as refused:
+        send("webhook", "https://hooks.example.org/hook")
+    assert refused.value.retryable and net.connects == []
 
 
 @pytest.mark.parametrize("channel", ["slack", "webhook"])
