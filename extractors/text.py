@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+
 from extractors.html import html_to_text
 from extractors.layout import DrawnBoxes, read_ticks
 from extractors.types import Document, Page
@@ -101,8 +103,8 @@ def load_bytes(data: bytes, name: str = "", limits: Limits = DEFAULT_LIMITS) -> 
         junk = sum(1 for c in text[:20000] if c == "\ufffd" or (c < " " and c not in "\t\n\r\f"))
         if junk > 0.2 * min(len(text), 20000):
             return Document(problems=[f"{name or 'document'} is binary data, not a document "
-                                      f"we can read (sniffed as {kind})"], name=name,
-                            status="unreadable")
+                                      "we can read (not a PDF, a Word file, HTML or text)"],
+                            name=name, status="unreadable")
         if kind == "text/html":
             return Document(pages=[Page(None, html_to_text(text), "html")], name=name,
                             media_type="text/html")
@@ -265,8 +267,9 @@ def _pdf(data: bytes, name: str, limits: Limits) -> Document:
 def _ocr_pages(pdf: object, indexes: list[int], limits: Limits, doc: Document,
                started: float) -> dict[int, str]:
     if not tesseract_available():
-        doc.problems.append(f"{len(indexes)} page(s) have no usable text layer and tesseract "
-                            "is not installed (apt-get install tesseract-ocr)")
+        doc.problems.append(f"{len(indexes)} scanned page(s) (no usable text layer) could not be "
+                            "read: tesseract is not installed (install tesseract-ocr, e.g. "
+                            "apt-get install tesseract-ocr)")
         doc.status = "partial"
         return {}
     if len(indexes) > limits.max_ocr_pages:
@@ -384,15 +387,45 @@ def ocr_image(png: bytes, timeout: float = 60.0) -> str:
     return done.stdout.decode("utf-8", errors="replace")
 
 
+def _damaged_docx(name: str, exc: BaseException) -> Document:
+    """A Word file whose zip or XML python-docx could not make sense of, in plain words."""
+    if isinstance(exc, etree.XMLSyntaxError):
+        why = f"one of its XML parts is malformed ({exc.msg})"
+    elif isinstance(exc, zipfile.BadZipFile | zlib.error | NotImplementedError | EOFError):
+        why = f"its zip container is damaged ({exc or type(exc).__name__})"
+    elif isinstance(exc, KeyError):
+        why = f"a part it refers to is missing ({exc.args[0] if exc.args else exc})"
+    else:
+        why = "its package (content types or relationships) is malformed"
+    return Document(problems=[f"{name or 'DOCX'} is a damaged Word file: {why}; nothing could "
+                              "be read (ask for a fresh copy)"], name=name, status="unreadable")
+
+
 def _docx(data: bytes, name: str, limits: Limits) -> Document:
     from docx import Document as Docx
 
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        total = sum(i.file_size for i in zf.infolist())
-        if total > limits.max_docx_uncompressed:
-            return Document(problems=[f"{name} unpacks to {total} bytes (a zip bomb?); "
-                                      "not read"], name=name, status="too_large")
-    body = Docx(io.BytesIO(data)).element.body
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            total = sum(i.file_size for i in zf.infolist())
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        return _damaged_docx(name, zipfile.BadZipFile(str(exc)))
+    if total > limits.max_docx_uncompressed:
+        return Document(problems=[f"{name} unpacks to {total} bytes (a zip bomb?); "
+                                  "not read"], name=name, status="too_large")
+    try:
+        root = Docx(io.BytesIO(data)).element
+    except (KeyError, ValueError, AttributeError, TypeError, etree.LxmlError, zlib.error,
+            zipfile.BadZipFile, NotImplementedError, EOFError) as exc:  # a malformed package
+        log.info("%s: python-docx could not open it: %s: %s", name, type(exc).__name__, exc)
+        return _damaged_docx(name, exc)
+    # the main part's root is <w:document> with a <w:body> in a Word file; a damaged file can
+    # carry any element there, which python-docx then hands back without a ``body``
+    body = root.find(W + "body") if root.tag == W + "document" else None
+    if body is None:
+        found = etree.QName(root).localname if isinstance(root.tag, str) else "?"
+        return Document(problems=[f"{name or 'DOCX'} is a damaged Word file: its main part "
+                                  f"holds <{found}>, not a document body; nothing could be "
+                                  "read (ask for a fresh copy)"], name=name, status="unreadable")
     parts = list(_docx_blocks(body))
     return Document(pages=[Page(None, "\n".join(parts), "docx")], name=name,
                     media_type="application/vnd.openxmlformats-officedocument."

@@ -24,7 +24,7 @@ from monitor import http
 from monitor.errors import SourceError, Unavailable
 from monitor.sources import PollContext
 from monitor.sources.samgov_internal import download_url, list_resources
-from monitor.store import iso
+from monitor.store import iso, update_row
 
 log = logging.getLogger(__name__)
 
@@ -140,14 +140,122 @@ def _stream_to_disk(response: httpx.Response, dest: Path, max_bytes: int) -> Dow
         sha = digest.hexdigest()
         final = dest / sha[:2] / f"{sha}{EXTENSIONS.get(media, '.bin')}"
         final.parent.mkdir(parents=True, exist_ok=True)
-        if final.exists():
+        if final.is_file() and file_problem(final, size, sha) is None:
             tmp.unlink()
-        else:
+        else:  # new, or a stored copy that was truncated or damaged since: replace it
             os.replace(tmp, final)
         return Download(sha, size, media, filename, final)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+# ---- stored files are checked, not trusted ---------------------------------------------
+
+UNUSABLE = ("missing", "damaged")  # attachment states of a stored file gone bad
+
+
+class StoredFileError(Exception):
+    """A stored attachment cannot be used: ``state`` is "missing" or "damaged"."""
+
+    def __init__(self, state: str, problem: str) -> None:
+        super().__init__(problem)
+        self.state = state
+        self.problem = problem
+
+
+def stored_path(data_dir: Path, rel: str | None) -> Path | None:
+    """The file an attachment row's ``path`` names, resolved (symlinks too), when it lies
+    under ``data_dir/files``; None for anything else (``private.db``, ``../x``, a link out)."""
+    if not rel:
+        return None
+    root = Path(data_dir).resolve()
+    files = root / "files"
+    try:
+        path = (root / rel).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
+    return path if path.is_relative_to(files) and path != files else None
+
+
+def file_problem(path: Path, size: int | None, sha256: str | None, *,
+                 full: bool = True) -> str | None:
+    """What is wrong with a stored file against its recorded size and sha256, or None. With
+    ``full=False`` only its size is checked (a stat, for sweeping many files)."""
+    try:
+        actual = path.stat().st_size
+    except OSError:
+        return "the stored file is missing"
+    if size is not None and actual != size:
+        return f"the stored file has {actual} bytes, not the {size} downloaded"
+    if full and sha256:
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        if digest.hexdigest() != sha256:
+            return "the stored file's sha256 differs from the one downloaded"
+    return None
+
+
+def read_verified(data_dir: Path, row: dict[str, Any]) -> bytes:
+    """The bytes of a stored attachment, read once and checked against its row's size and
+    sha256. Raises StoredFileError when the path is not under ``files/``, the file is gone,
+    or it is not what was downloaded."""
+    path = stored_path(data_dir, row.get("path"))
+    if path is None:
+        raise StoredFileError("missing", "its path is not under the files folder")
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise StoredFileError("missing", "the stored file is missing") from None
+    size, sha = row.get("size"), row.get("sha256")
+    if size is not None and len(data) != size:
+        raise StoredFileError("damaged", f"the stored file has {len(data)} bytes, not the "
+                                         f"{size} downloaded")
+    if sha and hashlib.sha256(data).hexdigest() != sha:
+        raise StoredFileError("damaged", "the stored file's sha256 differs from the one "
+                                         "downloaded")
+    return data
+
+
+def stored_problem(data_dir: Path, row: dict[str, Any], *, full: bool = True
+                   ) -> StoredFileError | None:
+    """Why a ``stored`` attachment row cannot be used, or None (see file_problem)."""
+    path = stored_path(data_dir, row.get("path"))
+    if path is None:
+        return StoredFileError("missing", "its path is not under the files folder")
+    problem = file_problem(path, row.get("size"), row.get("sha256"), full=full)
+    if problem is None:
+        return None
+    return StoredFileError("missing" if "missing" in problem else "damaged", problem)
+
+
+def mark_unusable(store: Any, attachment_id: str, notice_id: str,
+                  error: StoredFileError) -> None:
+    """Record a bad stored file and put its notice back in line: the next poll fetches the
+    file again (and the notice is then extracted again); until then ``status`` shows it."""
+    log.warning("attachment %s: %s; it will be fetched again", attachment_id, error.problem)
+    update_row(store.public, "attachments", "id", attachment_id,
+               {"state": error.state,
+                "problem": f"{error.problem}; fetched again on the next poll"})
+    store.set_notice(notice_id, attachments_state="pending")
+
+
+def recheck_stored(store: Any, data_dir: Path, source: str) -> int:
+    """Find stored files of ``source`` that are gone or have the wrong size (a stat each) and
+    mark them for fetching again. Returns how many were marked."""
+    rows = [dict(zip(("id", "notice_id", "path", "size", "sha256"), r, strict=True))
+            for r in store.public.execute(
+                "select id, notice_id, path, size, sha256 from attachments where state = "
+                "'stored' and id like ?", [f"{source}:%"]).fetchall()]
+    marked = 0
+    for row in rows:
+        error = stored_problem(data_dir, row, full=False)
+        if error is not None:
+            mark_unusable(store, row["id"], row["notice_id"], error)
+            marked += 1
+    return marked
 
 
 def _sweep_partials(folder: Path, older_than: float = 3600.0) -> None:
@@ -165,6 +273,7 @@ def fetch_pending(ctx: PollContext, source: str = "samgov") -> None:
     in a few threads (``download_workers``); this thread alone writes the database. One
     notice's failure is recorded on that notice and the rest go on."""
     _sweep_partials(ctx.settings.files_dir)
+    recheck_stored(ctx.store, ctx.settings.data_dir, source)
     pending = ctx.store.notices_needing_attachments(source)
     if not pending:
         return

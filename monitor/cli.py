@@ -162,7 +162,17 @@ def status(settings: Settings, as_json: bool) -> None:
         out.print_json(json.dumps(info, default=str))
         return
     out.print(f"[bold]public[/] {info['public_db']}   [bold]private[/] {info['private_db']}")
-    out.print("counts: " + ", ".join(f"{k}={v}" for k, v in info["counts"].items()))
+    counts = info["counts"]
+    out.print("counts: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+    if counts.get("attachments_missing") or counts.get("attachments_damaged"):
+        out.print(f"[red]stored files gone bad[/]: {counts.get('attachments_missing', 0)} "
+                  f"missing, {counts.get('attachments_damaged', 0)} truncated or damaged; "
+                  "the next poll fetches them again (attachments where state is "
+                  "'missing' or 'damaged')")
+    if counts.get("scans_unread"):
+        out.print(f"[red]scanned documents not read[/]: {counts['scans_unread']} document(s) "
+                  "have scanned pages that could not be read because tesseract is not "
+                  "installed (install tesseract-ocr, e.g. apt-get install tesseract-ocr)")
     q = info["quota"]
     out.print("SAM.gov quota today: " + (
         f"{q['used']}/{q['budget']} used, {q['remaining']} left"
@@ -380,23 +390,47 @@ def run(settings: Settings, once: bool) -> None:
 def extract(paths: tuple[Path, ...], fmt: str) -> None:
     """Read vendor, amount, authority, rationale and dates out of documents.
 
-    PATH is a PDF, DOCX, HTML or text file, or a folder holding one document (the first of
+    PATH is a PDF, DOCX, HTML or text file; a folder holding one document (the first of
     document.pdf, document.docx, document.html, text.txt; its name becomes the id, and a
-    notice.json beside it adds the notice's class and response date). Every value comes
-    with the quote, page and character span it was read from.
+    notice.json beside it adds the notice's class and response date); or any other folder,
+    whose documents and document folders are read in name order. Every value comes
+    with the quote, page and character span it was read from. Exits 1 when a document
+    could not be read at all (each such path is named on stderr).
     """
     from extractors import extract as run_extract
-    from extractors.files import load_target
+    from extractors.files import SUFFIXES, iter_targets, load_target
 
-    for path in paths:
-        doc, notice, doc_id = load_target(path)
-        result = run_extract(doc, notice, doc_id)
-        if fmt == "jsonl":
-            click.echo(json.dumps(result, ensure_ascii=False))
-        elif fmt == "json":
-            click.echo(json.dumps(result, indent=2, ensure_ascii=False))
-        else:
-            _print_extraction(result)
+    failed = 0
+    for given in paths:
+        targets = list(iter_targets(given))
+        if not targets:
+            click.echo(f"{given}: no documents in this folder (looked for "
+                       f"{', '.join(SUFFIXES)} files and document folders)", err=True)
+            failed += 1
+        for path in targets:
+            doc, notice, doc_id = load_target(path)
+            result = run_extract(doc, notice, doc_id)
+            unread = result["status"] in NOTHING_READ or not doc.text.strip()
+            if fmt == "jsonl":
+                click.echo(json.dumps(result, ensure_ascii=False))
+            elif fmt == "json":
+                click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+            elif not unread:
+                _print_extraction(result)
+            if unread:
+                failed += 1
+                why = "; ".join(result["problems"]) or "it holds no text"
+                click.echo(f"{path}: nothing could be read: {why}", err=True)
+            else:
+                for problem in result["problems"]:
+                    if "tesseract" in problem:
+                        click.echo(f"warning: {path}: {problem}", err=True)
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+# what a document's status says when none of it could be read
+NOTHING_READ = {"unreadable", "encrypted", "too_large", "error"}
 
 
 def _print_extraction(r: dict[str, Any]) -> None:
@@ -489,6 +523,11 @@ def _print_demo(summary: dict[str, Any]) -> None:
               f"sent {sent['slack']} Slack posts, {sent['webhook']} signed webhooks "
               f"(signatures {'valid' if summary['webhook_valid'] else 'INVALID'}) and "
               f"{sent['email']} email digests (the next morning).")
+    if summary.get("scans_unread"):
+        out.print(f"[red]{summary['scans_unread']} scanned document(s) could not be read[/]: "
+                  "tesseract is not installed, so what they say is missing above (install "
+                  "tesseract-ocr, e.g. apt-get install tesseract-ocr, then run the demo "
+                  "again with a fresh --output folder)")
     out.print(f"  public database   {summary['public_db']}")
     out.print(f"  private database  {summary['private_db']}  (subscribers, outbox; never "
               "served)")

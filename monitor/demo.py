@@ -87,6 +87,7 @@ def run_demo(output: Path) -> dict[str, Any]:
         notices = list(store.iter_notices())
         outbox = dict(store.private.execute(
             "select state, count(*) from outbox group by state").fetchall())
+        scans_unread = store.counts()["scans_unread"]
     finally:
         store.close()
     return {"results": results, "notices": notices, "public_db": settings.public_db,
@@ -94,4 +95,4 @@ def run_demo(output: Path) -> dict[str, Any]:
             "sent": {"email": len(smtp.received), "slack": len(slack.received),
                      "webhook": len(webhook.received)},
             "webhook_valid": all(e.get("valid") for e in webhook.received),
-            "morning": morning, "output": output}
+            "morning": morning, "output": output, "scans_unread": scans_unread}

@@ -25,6 +25,7 @@ from extractors.fields.agency import normalize as normalize_agency
 from extractors.fields.vendor import name_key
 from extractors.text import load_bytes, load_path
 from monitor import justifications
+from monitor.attachments import mark_unusable, stored_path, stored_problem
 from monitor.settings import Settings
 from monitor.store import Store, iso, update_row, upsert_row
 
@@ -200,15 +201,19 @@ def make_job(store: Store, settings: Settings, notice: dict[str, Any]) -> Job:
     docs: list[DocRef] = []
     if notice.get("description"):
         docs.append(DocRef(None, "description", text=notice["description"]))
-    cursor = store.public.execute("select id, filename, path, media_type from attachments "
+    columns = ("id", "filename", "path", "media_type", "size", "sha256")
+    cursor = store.public.execute(f"select {', '.join(columns)} from attachments "
                                   "where notice_id = ? and state = 'stored' order by id",
                                   [notice["id"]])
-    for att in (dict(zip(("id", "filename", "path", "media_type"), r, strict=True))
-                for r in cursor.fetchall()):
-        path = Path(settings.data_dir) / att["path"]
-        if path.exists():
-            docs.append(DocRef(att["id"], att["filename"] or path.name, str(path.resolve()),
-                               att["media_type"]))
+    for att in (dict(zip(columns, r, strict=True)) for r in cursor.fetchall()):
+        error = stored_problem(settings.data_dir, att)  # size and sha256, not trusted
+        if error is not None:
+            mark_unusable(store, att["id"], notice["id"], error)
+            continue
+        path = stored_path(settings.data_dir, att["path"])
+        assert path is not None  # stored_problem checked it
+        docs.append(DocRef(att["id"], att["filename"] or path.name, str(path),
+                           att["media_type"]))
     meta = {"title": notice["title"], "type": notice["notice_type"],
             "department": notice["agency_path"], "response_deadline": notice["response_deadline"]}
     return Job(notice["id"], meta, tuple(docs))

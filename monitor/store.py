@@ -321,6 +321,14 @@ class Store:
                              ).fetchone()[0],
             "descriptions_pending": q("select count(*) from notices "
                                       "where description_state='pending'").fetchone()[0],
+            "attachments_missing": q("select count(*) from attachments where state='missing'"
+                                     ).fetchone()[0],
+            "attachments_damaged": q("select count(*) from attachments where state='damaged'"
+                                     ).fetchone()[0],
+            # documents whose scanned pages went unread: no OCR on the machine that read them
+            "scans_unread": q("select count(distinct coalesce(attachment_id, notice_id)) from "
+                              "extractions where problems like '%tesseract is not installed%'"
+                              ).fetchone()[0],
         }
 
     def iter_notices(self) -> Iterator[dict[str, Any]]:

@@ -4,15 +4,18 @@ apprise. Channels are looked up by name; plugins add theirs through the
 
 from __future__ import annotations
 
-import ipaddress
-import os
 import re
-import socket
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import ClassVar, Protocol
 from urllib.parse import urlsplit
 
+from notifications.targets import (  # noqa: F401 (re-exported: one guard for every target)
+    LOOPBACK_ENV,
+    RefusedTarget,
+    check_url,
+    loopback_allowed,
+)
 from notifications.types import ConfigurationError, DeliveryResult, Message
 
 
@@ -60,54 +63,9 @@ def load_notifiers() -> dict[str, type[Notifier]]:
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-LOOPBACK_ENV = "SOLESOURCE_ALLOW_LOOPBACK"
-
-
-def loopback_allowed() -> bool:
-    """Targets on this machine (127.0.0.1) are for local testing and the demo only."""
-    return os.environ.get(LOOPBACK_ENV) == "1"
-
-
-def check_url(url: str, *, allow_loopback: bool | None = None, resolve: bool = False) -> None:
-    """https only (plain http only to loopback, for local tests); never a private address,
-    and never this machine unless SOLESOURCE_ALLOW_LOOPBACK=1."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme not in ("https", "http") or not host:
-        raise ConfigurationError(f"{mask('webhook', url)} is not an http(s) URL")
-    if is_loopback(host):
-        if not (loopback_allowed() if allow_loopback is None else allow_loopback):
-            raise ConfigurationError(f"{mask('webhook', url)} points at this machine; that is "
-                                     f"allowed only for local testing ({LOOPBACK_ENV}=1)")
-        return
-    if parts.scheme != "https":
-        raise ConfigurationError(f"{mask('webhook', url)}: use https (plain http is allowed "
-                                 "only to 127.0.0.1 for local testing)")
-    addresses = [host]
-    if resolve:
-        try:
-            addresses = [info[4][0] for info in socket.getaddrinfo(host, None)]
-        except OSError:
-            addresses = []
-    for address in addresses:
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            continue
-        if ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_multicast:
-            raise ConfigurationError(f"{mask('webhook', url)} points at a private address")
-
-
 def validate(target: Target) -> None:
+    """Raise ConfigurationError (RefusedTarget for a URL) when a target cannot work. A URL's
+    host is checked as written here; its addresses are checked when a message is sent."""
     if target.channel == "email":
         if not EMAIL.match(target.address):
             raise ConfigurationError(f"{target.address!r} is not an email address")

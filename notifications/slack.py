@@ -7,7 +7,8 @@ from typing import Any, ClassVar
 
 import httpx
 
-from notifications.base import Target, check_url
+from notifications.base import Target
+from notifications.targets import Resolver, check_url, guarded_client
 from notifications.types import DeliveryResult, Item, Message
 
 log = logging.getLogger(__name__)
@@ -93,18 +94,27 @@ def payload(message: Message) -> dict[str, Any]:
 
 
 class SlackNotifier:
+    """Posts to a Slack incoming webhook. ``client`` lends its timeout, headers and hooks; the
+    post itself goes through the target guard (notifications.targets), so a URL that
+    resolves to a non-public address raises RefusedTarget instead of being sent to.
+    ``resolver`` is for tests."""
+
     channel: ClassVar[str] = "slack"
 
-    def __init__(self, client: httpx.Client) -> None:
+    def __init__(self, client: httpx.Client | None = None, *,
+                 resolver: Resolver | None = None) -> None:
         self.client = client
+        self.resolver = resolver
 
     def send(self, message: Message, target: Target) -> DeliveryResult:
+        """The result of one post; raises RefusedTarget when the URL may not be sent to."""
         masked = target.masked
         check_url(target.address)
         try:
-            r = self.client.post(target.address, json=payload(message),
-                                 headers={"Content-Type": "application/json",
-                                          "X-Solesource-Message": message.key})
+            with guarded_client(self.client, resolver=self.resolver) as client:
+                r = client.post(target.address, json=payload(message),
+                                headers={"Content-Type": "application/json",
+                                         "X-Solesource-Message": message.key})
         except httpx.TimeoutException:
             return DeliveryResult(masked, False, retryable=True, error="timed out")
         except httpx.TransportError as exc:

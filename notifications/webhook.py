@@ -18,7 +18,8 @@ from typing import Any, ClassVar
 
 import httpx
 
-from notifications.base import Target, check_url
+from notifications.base import Target
+from notifications.targets import Resolver, check_url, guarded_client
 from notifications.types import ConfigurationError, DeliveryResult, Message
 
 PAYLOAD_VERSION = "1"
@@ -50,17 +51,25 @@ def verify(secret: str, timestamp: str, raw: bytes, signature: str,
 
 
 class WebhookNotifier:
+    """Posts signed JSON. ``client`` lends its timeout, headers and hooks; the post goes
+    through the target guard (notifications.targets): the host is resolved once, every
+    address checked, and the connection made to a checked address. ``resolver`` is for
+    tests."""
+
     channel: ClassVar[str] = "webhook"
 
-    def __init__(self, client: httpx.Client, clock: Any = time.time) -> None:
+    def __init__(self, client: httpx.Client | None = None, clock: Any = time.time, *,
+                 resolver: Resolver | None = None) -> None:
         self.client = client
         self.clock = clock
+        self.resolver = resolver
 
     def send(self, message: Message, target: Target) -> DeliveryResult:
+        """The result of one post; raises RefusedTarget when the URL may not be sent to."""
         masked = target.masked
         if not target.secret:
             raise ConfigurationError("webhook without a signing secret")
-        check_url(target.address, resolve=True)
+        check_url(target.address)
         now = self.clock()
         raw = json.dumps(body(message, now), ensure_ascii=False).encode()
         ts = str(int(now))
@@ -68,8 +77,8 @@ class WebhookNotifier:
                    "X-Solesource-Timestamp": ts,
                    "X-Solesource-Signature": sign(target.secret, ts, raw)}
         try:
-            r = self.client.post(target.address, content=raw, headers=headers,
-                                 follow_redirects=False)
+            with guarded_client(self.client, resolver=self.resolver) as client:
+                r = client.post(target.address, content=raw, headers=headers)
         except httpx.TimeoutException:
             return DeliveryResult(masked, False, retryable=True, error="timed out")
         except httpx.TransportError as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import mimetypes
 import re
+from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote as urlquote
 
@@ -14,6 +15,7 @@ from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
+from monitor.attachments import StoredFileError, read_verified
 from monitor.browse.feeds import atom_feed
 from monitor.browse.links import notice_path
 
@@ -152,21 +154,25 @@ async def notice_redirect(datasette: Any, request: Any) -> Response:
 
 
 async def attachment(datasette: Any, request: Any) -> Response:
-    """The stored copy of a document. Anything that is not a PDF is sent as plain text or as a
-    download, so document content can never run as a page on this site."""
+    """The stored copy of a document. Only files under ``data_dir/files`` are served, and only
+    when their size and sha256 are still those downloaded (a truncated or replaced file is
+    refused, and fetched again by the next poll). Anything that is not a PDF is sent as plain
+    text or as a download, so document content can never run as a page on this site."""
     attachment_id = request.url_vars["attachment_id"]
     db = datasette.get_database(DATABASE)
     row = (await db.execute(
-        "select path, media_type, filename from attachments where id = ? and state = 'stored'",
-        [attachment_id])).first()
+        "select path, media_type, filename, size, sha256 from attachments where id = ? and "
+        "state = 'stored'", [attachment_id])).first()
     if row is None or not row["path"]:
         raise NotFound("No stored document with that id")
-    root = datasette.solesource.data_dir
-    path = (root / row["path"]).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        raise NotFound("The stored document is missing")
-    media = row["media_type"] or mimetypes.guess_type(path.name)[0] or ""
-    name = re.sub(r'[^A-Za-z0-9._ -]', "_", row["filename"] or path.name)
+    try:
+        data = await asyncio.to_thread(read_verified, datasette.solesource.data_dir, dict(row))
+    except StoredFileError as exc:
+        raise NotFound(f"The stored copy of this document cannot be served: {exc.problem}. "
+                       "The next poll fetches it again.") from None
+    name_on_disk = PurePosixPath(row["path"]).name
+    media = row["media_type"] or mimetypes.guess_type(name_on_disk)[0] or ""
+    name = re.sub(r'[^A-Za-z0-9._ -]', "_", row["filename"] or name_on_disk)
     headers = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox",
                "Content-Disposition": f'inline; filename="{name}"'}
     if media == "application/pdf":
@@ -175,8 +181,7 @@ async def attachment(datasette: Any, request: Any) -> Response:
         media = "text/plain; charset=utf-8"
     else:
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return Response(path.read_bytes(), content_type=media or "application/octet-stream",
-                    headers=headers)
+    return Response(data, content_type=media or "application/octet-stream", headers=headers)
 
 
 @hookimpl
