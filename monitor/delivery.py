@@ -5,6 +5,12 @@ Crash safety: a batch's rows and its message key are claimed in one transaction 
 sending ("sending"), and marked "sent" after. A run that dies in between re-sends exactly
 that batch with the same Message-ID / Idempotency-Key, so a receiver can tell; nothing is
 ever dropped.
+
+Claims name their owner (``host:pid:start``, see monitor.lock) and hold a lease. A run takes
+over the claims of a process that is gone, or whose lease ran out, and never touches those
+of a live one; before each send it renews its own claim and skips a batch that is no longer
+its own. (The data folder's lock already keeps a second deliverer out; this holds even
+without it.)
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -22,6 +28,7 @@ import httpx
 from extractors import plain_words
 from monitor.browse.links import notice_path
 from monitor.http import make_client
+from monitor.lock import owner_alive, owner_id
 from monitor.settings import Settings
 from monitor.store import Store, iso
 from monitor.subscriptions import Subscription, disable, load, signing_key, unsubscribe_url
@@ -34,6 +41,7 @@ from notifications.webhook import WebhookNotifier
 log = logging.getLogger(__name__)
 
 GIVE_UP_AFTER = timedelta(days=2)
+CLAIM_LEASE = timedelta(hours=1)  # renewed before each send
 BASE_DELAY = timedelta(minutes=1)
 MAX_DELAY = timedelta(hours=6)
 DATE_LABELS = {"response_due": "Responses due", "prototype_due": "Prototype due",
@@ -80,11 +88,16 @@ def deliver(store: Store, settings: Settings, now: datetime, *,
     channels = channels or notifiers(settings, client)
     stats = DeliverStats()
     key = signing_key(store, settings)
+    owner = owner_id()
     try:
-        _claim(store, now)
+        _claim(store, now, owner)
         subs = {s.id: s for s in load(store)}
         disabled: dict[int, str] = {}  # subscriptions given up on during this run
-        for _key, rows in _batches(store):
+        for _key, rows in _batches(store, owner):
+            if not _renew(store, rows, owner):
+                log.warning("outbox rows %s were taken over by another process; not sending",
+                            [r["id"] for r in rows])
+                continue
             sub = subs.get(rows[0]["subscription_id"])
             if sub is not None and sub.id in disabled:
                 _dead(store, rows, disabled[sub.id], stats)
@@ -141,10 +154,46 @@ def _attempt(store: Store, settings: Settings, sub: Subscription, rows: list[dic
                                        error=f"{type(exc).__name__}: {exc}")
 
 
-def _claim(store: Store, now: datetime) -> None:
-    """Group due pending rows into batches and fix each batch's key before any send."""
+def _lease() -> str:
+    """When a claim made now runs out (wall-clock time, whatever the pipeline's clock)."""
+    return iso(datetime.now(UTC) + CLAIM_LEASE)
+
+
+def _take_over(store: Store, owner: str) -> int:
+    """Claim the 'sending' rows left by a process that is gone (or whose lease ran out, or
+    that predates owned claims); leave those of a live process alone. Returns how many."""
+    db = store.private
+    wall = iso(datetime.now(UTC))
+    held = [r[0] for r in db.execute(
+        "select distinct claimed_by from outbox where state = 'sending' and claimed_by "
+        "is not null and claim_expires > ?", [wall]).fetchall()]
+    live = [o for o in held if o != owner and owner_alive(o)]
+    cur = db.execute(
+        "update outbox set claimed_by = ?, claim_expires = ? where state = 'sending' and "
+        f"(claimed_by is null or claim_expires is null or claim_expires <= ? or claimed_by "
+        f"not in ({','.join('?' * len(live))}))", [owner, _lease(), wall, *live])
+    if live:
+        log.warning("leaving %s's claimed outbox rows alone: that process is still running",
+                    ", ".join(live))
+    return cur.rowcount
+
+
+def _renew(store: Store, rows: list[dict[str, Any]], owner: str) -> bool:
+    """Extend this process's claim on a batch just before sending it; False if any row of
+    it is no longer claimed by this process (then it must not be sent)."""
+    ids = [r["id"] for r in rows]
+    cur = store.private.execute(
+        f"update outbox set claim_expires = ? where state = 'sending' and claimed_by = ? and "
+        f"id in ({','.join('?' * len(ids))})", [_lease(), owner, *ids])
+    return cur.rowcount == len(ids)
+
+
+def _claim(store: Store, now: datetime, owner: str) -> None:
+    """Take over abandoned claims; group due pending rows into batches and fix each batch's
+    key and owner before any send."""
     db = store.private
     with db.atomic():
+        _take_over(store, owner)
         rows = list(db.execute(
             "select o.id, o.subscription_id, o.key, s.channel from outbox o join subscriptions s"
             " on s.id = o.subscription_id where o.state = 'pending' and o.due_at <= ? and "
@@ -157,14 +206,16 @@ def _claim(store: Store, now: datetime) -> None:
         for members in groups.values():
             sub_id = rows[[r[0] for r in rows].index(members[0][0])][1]
             message_key = batch_key(sub_id, [k for _, k in members])
-            db.execute(f"update outbox set state = 'sending', message_key = ? where id in "
-                       f"({','.join('?' * len(members))})", [message_key, *[m[0] for m in
-                                                                           members]])
+            db.execute(f"update outbox set state = 'sending', message_key = ?, claimed_by = ?,"
+                       f" claim_expires = ? where id in ({','.join('?' * len(members))})",
+                       [message_key, owner, _lease(), *[m[0] for m in members]])
 
 
-def _batches(store: Store) -> list[tuple[str, list[dict[str, Any]]]]:
+def _batches(store: Store, owner: str) -> list[tuple[str, list[dict[str, Any]]]]:
+    """This process's claimed rows, grouped by message key."""
     cursor = store.private.execute(
-        "select * from outbox where state = 'sending' order by message_key, id")
+        "select * from outbox where state = 'sending' and claimed_by = ? "
+        "order by message_key, id", [owner])
     cols = [c[0] for c in cursor.description]
     batches: dict[str, list[dict[str, Any]]] = {}
     for values in cursor.fetchall():

@@ -6,6 +6,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,11 +30,44 @@ def iso(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat(timespec="seconds")
 
 
+BUSY_TIMEOUT_SECONDS = 30
+
+
+class WriterDatabase(Database):
+    """sqlite-utils' Database whose outermost ``atomic()`` is ``BEGIN IMMEDIATE``.
+
+    A deferred transaction that reads and then writes cannot wait for another writer in WAL
+    mode: SQLite answers ``database is locked`` at once, whatever the busy timeout. Taking
+    the write lock at BEGIN makes it wait (up to the busy timeout) like any other write.
+    """
+
+    @contextmanager
+    def atomic(self) -> Iterator[Database]:
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
+
+
 def open_db(path: Path, migrations: Any) -> Database:
+    """Open (creating and migrating) one database: WAL, and a busy timeout of
+    BUSY_TIMEOUT_SECONDS on the connection, so a concurrent writer is waited for."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
-    db = Database(conn)
-    db.execute("PRAGMA busy_timeout = 30000")
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None,
+                           check_same_thread=False)
+    db = WriterDatabase(conn)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
     db.enable_wal()
     db.execute("PRAGMA synchronous = NORMAL")
     migrations.apply(db)
@@ -325,3 +359,4 @@ class Store:
 
     def iter_notices(self) -> Iterator[dict[str, Any]]:
         yield from self.public["notices"].rows_where(order_by="posted_date desc, id")
+

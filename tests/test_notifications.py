@@ -295,3 +295,39 @@ def test_a_channel_that_raises_is_retried_and_does_not_stop_the_others(world, si
     assert rows and all(r == ("pending", "RuntimeError: plugin bug") for r in rows)
     clock.set(clock.now + timedelta(hours=1))
     assert _run(settings, store, clock).sent == 3 and len(sinks["slack"].received) == 3
+
+
+def test_claims_of_a_live_process_are_left_alone_and_a_killed_ones_retried(world, sinks,
+                                                                            clock):
+    """Rows another process claimed ('sending', owner named) are not sent while it lives;
+    once it is killed they are taken over and sent once, under the key it fixed."""
+    import signal
+    import subprocess
+    import sys
+
+    from monitor.lock import owner_id
+    from notifications.types import batch_key
+
+    settings, store = world
+    sub_id = add(store, clock(), subscriber="desk", slack=sinks["slack_url"],
+                 filters=Filters(agencies=("DHS",)))
+    pipeline.match(settings, clock=clock, store=store)
+    other = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
+                             stdin=subprocess.PIPE)
+    try:
+        owner = owner_id(other.pid)
+        rows = store.private.execute("select id, key from outbox").fetchall()
+        for row_id, key in rows:
+            store.private.execute(
+                "update outbox set state = 'sending', message_key = ?, claimed_by = ?, "
+                "claim_expires = '2999-01-01T00:00:00+00:00' where id = ?",
+                [batch_key(sub_id, [key]), owner, row_id])
+        assert len(rows) == 3
+        assert _run(settings, store, clock).sent == 0 and not sinks["slack"].received
+    finally:
+        other.send_signal(signal.SIGKILL)
+        other.wait(timeout=30)
+    assert _run(settings, store, clock).sent == 3
+    keys = sinks["slack"].keys()
+    assert sorted(keys) == sorted(batch_key(sub_id, [k]) for _, k in rows)
+    assert _run(settings, store, clock).sent == 0 and len(sinks["slack"].received) == 3
