@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,15 +58,22 @@ def _clock() -> pipeline.Clock:
 
 
 class _Group(click.Group):
-    """Turns a busy data folder into one line and an exit code (75)."""
+    """Turns a busy data folder and a full disk into one line and an exit code (75, 74)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         from monitor.lock import LockBusy, LockWaitError
+        from monitor.store import disk_full_line
 
         try:
             return super().invoke(ctx)
         except (LockBusy, LockWaitError) as exc:
             raise _Failure(str(exc), 75 if isinstance(exc, LockBusy) else 2) from None
+        except (OSError, sqlite3.Error) as exc:
+            data_dir = getattr(ctx.obj, "data_dir", None) or Path("the data folder")
+            line = disk_full_line(exc, data_dir)
+            if line is None:
+                raise
+            raise _Failure(line, 74) from None
 
 
 class _Failure(click.ClickException):

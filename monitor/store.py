@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -360,3 +362,40 @@ class Store:
     def iter_notices(self) -> Iterator[dict[str, Any]]:
         yield from self.public["notices"].rows_where(order_by="posted_date desc, id")
 
+
+# ---- a full disk ----------------------------------------------------------------------------
+
+DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def disk_full(exc: BaseException) -> str | None:
+    """What went wrong, if ``exc`` (or what caused it) is a write refused for lack of space:
+    SQLite's "database or disk is full" or a disk I/O error, or an OSError ENOSPC / EDQUOT /
+    EFBIG (a file size limit). None for anything else."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in DISK_ERRNOS:
+            return os.strerror(current.errno).lower()
+        if isinstance(current, sqlite3.OperationalError):
+            code = getattr(current, "sqlite_errorcode", 0) & 0xFF
+            if code in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR) or str(current) in (
+                    "database or disk is full", "disk I/O error"):
+                return str(current)
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def disk_full_line(exc: BaseException, data_dir: Path) -> str | None:
+    """The one line to show for a full disk under ``data_dir`` (None if ``exc`` is not one).
+
+    SQLite rolls back what it could not write, so the databases stay intact and the next
+    run carries on from the last committed step.
+    """
+    reason = disk_full(exc)
+    if reason is None:
+        return None
+    return (f"could not write to {data_dir}: {reason}. Free some space there (or raise the "
+            "file size limit) and run again; the databases are intact and the next run "
+            "carries on where this one stopped.")
