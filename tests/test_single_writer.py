@@ -155,3 +155,30 @@ def test_a_second_run_that_may_wait_runs_after_the_first(tmp_path: Path) -> None
     assert sorted(hook.keys()) == sorted(set(hook.keys())), "a webhook came twice"
     assert set(slack.keys()) | set(hook.keys()) == got["keys"]
     assert got["quota"] == _sam_requests(held.app)
+
+
+def test_a_transaction_holds_the_write_lock_from_its_start(tmp_path: Path) -> None:
+    """atomic() is BEGIN IMMEDIATE: another writer waits (here 0.1 s, then gives up) instead
+    of committing between our read and our write — which in WAL mode made our write fail
+    with "database is locked" at once, whatever the busy timeout (delivery._record)."""
+    import sqlite3
+
+    from monitor import schema
+    from monitor.store import open_db
+
+    path = tmp_path / "private.db"
+    ours = open_db(path, schema.private)
+    other = sqlite3.connect(path, timeout=0.1, isolation_level=None)
+    try:
+        assert ours.execute("pragma busy_timeout").fetchone()[0] == 30000
+        with ours.atomic():
+            ours.execute("select count(*) from runs").fetchone()
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("insert into runs (source) values ('other')")
+            ours.execute("insert into runs (source) values ('ours')")
+        other.execute("insert into runs (source) values ('other')")  # now it may
+        assert [r[0] for r in other.execute("select source from runs order by id")] == [
+            "ours", "other"]
+    finally:
+        other.close()
+        ours.close()
