@@ -52,7 +52,7 @@ def wait_seconds(env: dict[str, str] | None = None) -> float:
     if not raw:
         return 0.0
     try:
-        value = float(raw)
+        value = float(raw) if raw.isascii() else -1.0
     except ValueError:
         value = -1.0
     if not 0 <= value < float("inf"):
@@ -160,8 +160,8 @@ def owner_alive(owner: str) -> bool:
     pid_text, _, start = rest.partition(":")
     if host != socket.gethostname():
         return True
-    if not pid_text.isdigit():
-        return False
+    if not (pid_text.isascii() and pid_text.isdigit()) or not 0 < int(pid_text) < 2**31:
+        return False  # not a pid we could have written
     pid = int(pid_text)
     try:
         os.kill(pid, 0)

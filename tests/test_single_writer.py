@@ -182,3 +182,40 @@ def test_a_transaction_holds_the_write_lock_from_its_start(tmp_path: Path) -> No
     finally:
         other.close()
         ours.close()
+
+
+def test_hostile_lock_settings_and_claim_owners() -> None:
+    """SOLESOURCE_LOCK_WAIT and a claim's owner (read back from the database) are parsed
+    without surprises: a number of seconds or one clear error; alive or not, never a crash."""
+    import os
+    import socket
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from monitor.lock import LockWaitError, owner_alive, owner_id, wait_seconds
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(max_size=40))
+    def wait_text(raw: str) -> None:
+        try:
+            value = wait_seconds({"SOLESOURCE_LOCK_WAIT": raw})
+        except LockWaitError as exc:
+            assert "SOLESOURCE_LOCK_WAIT" in str(exc) and "\n" not in str(exc)
+        else:
+            assert 0 <= value < float("inf")
+
+    host = socket.gethostname()
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.one_of(st.text(max_size=40), st.text(max_size=40).map(lambda t: f"{host}:{t}"),
+                     st.integers(-2**70, 2**70).map(lambda n: f"{host}:{n}:"),
+                     st.integers(-2**70, 2**70).map(lambda n: f"{host}:{n}")))
+    def owner_text(owner: str) -> None:
+        assert owner_alive(owner) in (True, False)
+
+    wait_text()
+    owner_text()
+    assert wait_seconds({"SOLESOURCE_LOCK_WAIT": " 2.5 "}) == 2.5
+    assert owner_alive(owner_id()) and not owner_alive(f"{host}:0:")
+    assert not owner_alive(f"{host}:{os.getpid()}:not-its-start-time")
