@@ -97,8 +97,10 @@ def test_full_disk_is_one_line_and_the_next_run_recovers(tmp_path: Path) -> None
         assert failed.returncode == 74, failed.stderr[-3000:]
         assert "Traceback" not in failed.stderr, failed.stderr[-3000:]
         lines = [line for line in failed.stderr.splitlines() if line.strip()]
-        assert len(lines) == 1, failed.stderr[-3000:]
-        assert f"could not write to {data}" in lines[0] and "run again" in lines[0]
+        said = [line for line in lines if "could not write to" in line]
+        assert len(said) == 1 and said == lines[-1:], failed.stderr[-3000:]
+        assert f"could not write to {data}" in said[0] and "run again" in said[0]
+        assert not [line for line in lines if " ERROR " in line], failed.stderr[-3000:]
 
         intact = _summary(data)
         assert intact["solesource.db"] == intact["private.db"] == [("ok",)]
