@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,7 +57,39 @@ def _clock() -> pipeline.Clock:
     return lambda: fixed
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Turns a busy data folder and a full disk into one line and an exit code (75, 74)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from monitor.lock import LockBusy, LockWaitError
+        from monitor.store import disk_full_line
+
+        try:
+            return super().invoke(ctx)
+        except (LockBusy, LockWaitError) as exc:
+            raise _Failure(str(exc), 75 if isinstance(exc, LockBusy) else 2) from None
+        except (OSError, sqlite3.Error) as exc:
+            data_dir = getattr(ctx.obj, "data_dir", None) or Path("the data folder")
+            line = disk_full_line(exc, data_dir)
+            if line is None:
+                raise
+            raise _Failure(line, 74) from None
+
+
+class _Failure(click.ClickException):
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _exclusive(settings: Settings) -> Any:
+    """The data folder's single-writer lock (see monitor/lock.py)."""
+    from monitor.lock import hold
+
+    return hold(settings.data_dir)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="solesource")
 @click.option("--config", type=click.Path(path_type=Path), default=None,
               help="TOML settings file (default: ./solesource.toml or $SOLESOURCE_CONFIG).")
@@ -104,7 +137,7 @@ def poll(settings: Settings, sources: tuple[str, ...]) -> None:
     """Fetch what is new from each source once (within SAM.gov's daily budget), then
     extract vendor, amount, authority and dates from every new document."""
     names = list(sources) or _default_sources(settings)
-    with RichProgress() as progress:
+    with _exclusive(settings), RichProgress() as progress:
         results = pipeline.cycle(settings, names, clock=_clock(), progress=progress)
     _report(results)
 
@@ -146,7 +179,7 @@ def backfill(settings: Settings, date_from: datetime, date_to: datetime, source:
     """Fetch a past date range. API backfills resume tomorrow when today's budget runs out."""
     if csv_location == "default":
         csv_location = settings.csv_url
-    with RichProgress() as progress:
+    with _exclusive(settings), RichProgress() as progress:
         result = pipeline.backfill(settings, source, date_from.date(), date_to.date(),
                                    csv=csv_location, clock=_clock(), progress=progress)
     _report([result])
@@ -347,8 +380,9 @@ def subscribe_import(settings: Settings, path: Path) -> None:
 def deliver(settings: Settings) -> None:
     """Match new justifications and send what is due: email, Slack, webhooks. Failed sends
     are retried with backoff for about two days, then dead-lettered (see `status`)."""
-    pipeline.match(settings, clock=_clock())
-    stats = pipeline.deliver(settings, clock=_clock())
+    with _exclusive(settings):
+        pipeline.match(settings, clock=_clock())
+        stats = pipeline.deliver(settings, clock=_clock())
     out.print(f"sent {stats.sent}, will retry {stats.failed}, gave up {stats.dead}, "
               f"skipped {stats.skipped}")
 
@@ -376,11 +410,12 @@ def unsubscribe(settings: Settings, subscription_id: int, token: str) -> None:
 @click.pass_obj
 def run(settings: Settings, once: bool) -> None:
     """The daemon: Federal Register every 30 minutes, SAM.gov as often as the budget allows."""
-    console.print("solesource running; Ctrl-C to stop")
-    try:
-        pipeline.run_forever(settings, clock=_clock(), max_cycles=1 if once else None)
-    except KeyboardInterrupt:
-        console.print("stopped")
+    with _exclusive(settings):
+        console.print("solesource running; Ctrl-C to stop")
+        try:
+            pipeline.run_forever(settings, clock=_clock(), max_cycles=1 if once else None)
+        except KeyboardInterrupt:
+            console.print("stopped")
 
 
 @cli.command()

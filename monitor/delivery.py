@@ -5,6 +5,12 @@ Crash safety: a batch's rows and its message key are claimed in one transaction 
 sending ("sending"), and marked "sent" after. A run that dies in between re-sends exactly
 that batch with the same Message-ID / Idempotency-Key, so a receiver can tell; nothing is
 ever dropped.
+
+Claims name their owner (``host:pid:start``, see monitor.lock) and hold a lease. A run takes
+over the claims of a process that is gone, or whose lease ran out, and never touches those
+of a live one; before each send it renews its own claim and skips a batch that is no longer
+its own. (The data folder's lock already keeps a second deliverer out; this holds even
+without it.)
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -22,10 +28,11 @@ import httpx
 from extractors import plain_words
 from monitor.browse.links import notice_path
 from monitor.http import make_client
+from monitor.lock import owner_alive, owner_id
 from monitor.settings import Settings
 from monitor.store import Store, iso
 from monitor.subscriptions import Subscription, disable, load, signing_key, unsubscribe_url
-from notifications import DeliveryResult, Item, Message, Target
+from notifications import ConfigurationError, DeliveryResult, Item, Message, Target, mask
 from notifications.email import EmailNotifier, SmtpConfig
 from notifications.slack import SlackNotifier
 from notifications.types import batch_key
@@ -34,6 +41,7 @@ from notifications.webhook import WebhookNotifier
 log = logging.getLogger(__name__)
 
 GIVE_UP_AFTER = timedelta(days=2)
+CLAIM_LEASE = timedelta(hours=1)  # renewed before each send
 BASE_DELAY = timedelta(minutes=1)
 MAX_DELAY = timedelta(hours=6)
 DATE_LABELS = {"response_due": "Responses due", "prototype_due": "Prototype due",
@@ -80,21 +88,33 @@ def deliver(store: Store, settings: Settings, now: datetime, *,
     channels = channels or notifiers(settings, client)
     stats = DeliverStats()
     key = signing_key(store, settings)
+    owner = owner_id()
     try:
-        _claim(store, now)
+        _claim(store, now, owner)
         subs = {s.id: s for s in load(store)}
-        for _message_key, rows in _batches(store):
+        disabled: dict[int, str] = {}  # subscriptions given up on during this run
+        for _key, rows in _batches(store, owner):
+            if not _renew(store, rows, owner):
+                log.warning("outbox rows %s were taken over by another process; not sending",
+                            [r["id"] for r in rows])
+                continue
             sub = subs.get(rows[0]["subscription_id"])
+            if sub is not None and sub.id in disabled:
+                _dead(store, rows, disabled[sub.id], stats)
+                continue
             if sub is None or sub.state != "active":
                 _mark(store, rows, "cancelled", now)
                 continue
             rows = _drop_stale_reminders(store, rows, now, stats)
             if not rows:
                 continue
-            message = _message(store, settings, sub, rows, unsubscribe_url(settings, key, sub.id))
-            result = channels[sub.target.channel].send(message, sub.target)
-            _record(store, sub, message, rows, result, now, rng, stats, channels)
-            if result.ok and on_sent:
+            message, result = _attempt(store, settings, sub, rows, channels,
+                                       unsubscribe_url(settings, key, sub.id))
+            why = _record(store, sub, batch_key(sub.id, [r["key"] for r in rows]), rows,
+                          result, now, rng, stats, channels)
+            if why is not None:
+                disabled[sub.id] = f"subscription disabled: {why}"
+            if result.ok and on_sent and message is not None:
                 on_sent(message, sub.target, result)
     finally:
         if own:
@@ -102,10 +122,78 @@ def deliver(store: Store, settings: Settings, now: datetime, *,
     return stats
 
 
-def _claim(store: Store, now: datetime) -> None:
-    """Group due pending rows into batches and fix each batch's key before any send."""
+def _attempt(store: Store, settings: Settings, sub: Subscription, rows: list[dict[str, Any]],
+             channels: dict[str, Any], unsubscribe: str
+             ) -> tuple[Message | None, DeliveryResult]:
+    """Build one batch's message and send it; never raises for one subscription's sake.
+
+    Takes the claimed outbox rows of one batch; returns the message (None if it could not be
+    built) and the result. A channel that refuses its target (``ConfigurationError``: a
+    private address, a missing secret, an unknown channel) gives a permanent failure that
+    disables the subscription; any other exception from building or sending gives a
+    retryable failure, so one bad subscription or a bug in one channel plugin cannot stop
+    the deliveries behind it.
+    """
+    target = sub.target
+    message = None
+    try:
+        message = _message(store, settings, sub, rows, unsubscribe)
+        channel = channels.get(target.channel)
+        if channel is None:
+            raise ConfigurationError(f"no notifier for channel {target.channel!r} is installed")
+        return message, channel.send(message, target)
+    except ConfigurationError as exc:
+        log.error("subscription %d: %s refused: %s", sub.id, target.masked, exc)
+        return message, DeliveryResult(target.masked, False, retryable=False, disable=True,
+                                       error=f"refused: {exc}")
+    except Exception as exc:  # a bug in one channel or one row must not stop the others
+        log.error("subscription %d: sending to %s failed: %s: %s", sub.id, target.masked,
+                  type(exc).__name__, exc)
+        log.debug("sending failed", exc_info=True)
+        return message, DeliveryResult(target.masked, False, retryable=True,
+                                       error=f"{type(exc).__name__}: {exc}")
+
+
+def _lease() -> str:
+    """When a claim made now runs out (wall-clock time, whatever the pipeline's clock)."""
+    return iso(datetime.now(UTC) + CLAIM_LEASE)
+
+
+def _take_over(store: Store, owner: str) -> int:
+    """Claim the 'sending' rows left by a process that is gone (or whose lease ran out, or
+    that predates owned claims); leave those of a live process alone. Returns how many."""
+    db = store.private
+    wall = iso(datetime.now(UTC))
+    held = [r[0] for r in db.execute(
+        "select distinct claimed_by from outbox where state = 'sending' and claimed_by "
+        "is not null and claim_expires > ?", [wall]).fetchall()]
+    live = [o for o in held if o != owner and owner_alive(o)]
+    cur = db.execute(
+        "update outbox set claimed_by = ?, claim_expires = ? where state = 'sending' and "
+        f"(claimed_by is null or claim_expires is null or claim_expires <= ? or claimed_by "
+        f"not in ({','.join('?' * len(live))}))", [owner, _lease(), wall, *live])
+    if live:
+        log.warning("leaving %s's claimed outbox rows alone: that process is still running",
+                    ", ".join(live))
+    return cur.rowcount
+
+
+def _renew(store: Store, rows: list[dict[str, Any]], owner: str) -> bool:
+    """Extend this process's claim on a batch just before sending it; False if any row of
+    it is no longer claimed by this process (then it must not be sent)."""
+    ids = [r["id"] for r in rows]
+    cur = store.private.execute(
+        f"update outbox set claim_expires = ? where state = 'sending' and claimed_by = ? and "
+        f"id in ({','.join('?' * len(ids))})", [_lease(), owner, *ids])
+    return cur.rowcount == len(ids)
+
+
+def _claim(store: Store, now: datetime, owner: str) -> None:
+    """Take over abandoned claims; group due pending rows into batches and fix each batch's
+    key and owner before any send."""
     db = store.private
     with db.atomic():
+        _take_over(store, owner)
         rows = list(db.execute(
             "select o.id, o.subscription_id, o.key, s.channel from outbox o join subscriptions s"
             " on s.id = o.subscription_id where o.state = 'pending' and o.due_at <= ? and "
@@ -118,14 +206,16 @@ def _claim(store: Store, now: datetime) -> None:
         for members in groups.values():
             sub_id = rows[[r[0] for r in rows].index(members[0][0])][1]
             message_key = batch_key(sub_id, [k for _, k in members])
-            db.execute(f"update outbox set state = 'sending', message_key = ? where id in "
-                       f"({','.join('?' * len(members))})", [message_key, *[m[0] for m in
-                                                                           members]])
+            db.execute(f"update outbox set state = 'sending', message_key = ?, claimed_by = ?,"
+                       f" claim_expires = ? where id in ({','.join('?' * len(members))})",
+                       [message_key, owner, _lease(), *[m[0] for m in members]])
 
 
-def _batches(store: Store) -> list[tuple[str, list[dict[str, Any]]]]:
+def _batches(store: Store, owner: str) -> list[tuple[str, list[dict[str, Any]]]]:
+    """This process's claimed rows, grouped by message key."""
     cursor = store.private.execute(
-        "select * from outbox where state = 'sending' order by message_key, id")
+        "select * from outbox where state = 'sending' and claimed_by = ? "
+        "order by message_key, id", [owner])
     cols = [c[0] for c in cursor.description]
     batches: dict[str, list[dict[str, Any]]] = {}
     for values in cursor.fetchall():
@@ -215,21 +305,25 @@ def _mark(store: Store, rows: list[dict[str, Any]], state: str, now: datetime) -
                           f"({','.join('?' * len(ids))})", [state, iso(now), *ids])
 
 
-def _record(store: Store, sub: Subscription, message: Message, rows: list[dict[str, Any]],
+def _record(store: Store, sub: Subscription, message_key: str, rows: list[dict[str, Any]],
             result: DeliveryResult, now: datetime, rng: random.Random, stats: DeliverStats,
-            channels: dict[str, Any]) -> None:
+            channels: dict[str, Any]) -> str | None:
+    """Write one attempt: sent, retry later, or dead (then maybe disable and tell the owner).
+
+    Returns why the subscription was disabled, if this attempt disabled it; else None.
+    """
     db = store.private
     with db.atomic():
         db["deliveries"].insert({
-            "subscription_id": sub.id, "message_key": message.key,
+            "subscription_id": sub.id, "message_key": message_key,
             "outbox_ids": json.dumps([r["id"] for r in rows]), "attempted_at": iso(now),
             "ok": int(result.ok), "status": result.status, "error": result.error,
             "target": result.target})
         if result.ok:
             _mark(store, rows, "sent", now)
             stats.sent += len(rows)
-            stats.messages.append(message.key)
-            return
+            stats.messages.append(message_key)
+            return None
         first = min((r["first_attempt_at"] or iso(now)) for r in rows)
         attempts = max(r["attempts"] or 0 for r in rows) + 1
         expired = now - datetime.fromisoformat(first) >= GIVE_UP_AFTER
@@ -242,18 +336,35 @@ def _record(store: Store, sub: Subscription, message: Message, rows: list[dict[s
             stats.failed += len(rows)
             log.warning("delivery to %s failed (%s); retry at %s", result.target,
                         result.error, iso(retry_at))
-            return
+            return None
         db.execute(f"update outbox set state = 'dead', attempts = ?, first_attempt_at = ?, "
                    f"last_error = ? where id in ({','.join('?' * len(rows))})",
                    [attempts, first, result.error, *[r["id"] for r in rows]])
         stats.dead += len(rows)
-        if result.disable or expired:
-            why = (f"{result.target} answered {result.status} {result.error or ''}".strip()
-                   if result.disable else f"undeliverable for two days: {result.error}")
+        why = _why_disabled(result) if result.disable or expired else None
+        if why is not None:
             disable(store, sub.id, why, now)
     log.error("delivery to %s gave up: %s", result.target, result.error)
-    if (result.disable or expired) and sub.email and sub.target.channel != "email":
+    if why is not None and sub.email and sub.target.channel != "email":
         _tell_owner(sub, why, channels, now)
+    return why
+
+
+def _dead(store: Store, rows: list[dict[str, Any]], why: str, stats: DeliverStats) -> None:
+    """Dead-letter the rest of a subscription disabled earlier in this run, unsent."""
+    ids = [r["id"] for r in rows]
+    store.private.execute(f"update outbox set state = 'dead', last_error = ? where id in "
+                          f"({','.join('?' * len(ids))})", [why, *ids])
+    stats.dead += len(rows)
+
+
+def _why_disabled(result: DeliveryResult) -> str:
+    """The reason kept on a disabled subscription and told to its owner."""
+    if not result.disable:
+        return f"undeliverable for two days: {result.error}"
+    if result.status is None:
+        return f"{result.target}: {result.error}"
+    return f"{result.target} answered {result.status} {result.error or ''}".strip()
 
 
 def _tell_owner(sub: Subscription, why: str, channels: dict[str, Any], now: datetime) -> None:
@@ -265,7 +376,10 @@ def _tell_owner(sub: Subscription, why: str, channels: dict[str, Any], now: date
                 why="the endpoint stopped accepting messages")
     message = Message(subscription_id=sub.id, subscriber=sub.subscriber,
                       subject=f"solesource: subscription #{sub.id} paused", items=(item,))
-    result = channels["email"].send(message, Target("email", sub.email))
+    try:
+        result = channels["email"].send(message, Target("email", sub.email))
+    except Exception as exc:  # telling the owner is best effort; the row is already dead
+        result = DeliveryResult(mask("email", sub.email), False, error=f"{exc}")
     if not result.ok:
         log.warning("could not tell %s that subscription %d was paused: %s", sub.subscriber,
                     sub.id, result.error)

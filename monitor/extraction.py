@@ -27,7 +27,7 @@ from extractors.text import load_bytes, load_path
 from monitor import justifications
 from monitor.attachments import mark_unusable, stored_path, stored_problem
 from monitor.settings import Settings
-from monitor.store import Store, iso, update_row, upsert_row
+from monitor.store import Store, disk_full, iso, update_row, upsert_row
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +167,9 @@ def _finish(store: Store, notice: dict[str, Any], outcome: list[JobResult] | Bas
         return
     try:
         save(store, notice, outcome, now)
-    except Exception:  # one notice must not stop the stage; it stays pending
+    except Exception as exc:  # one notice must not stop the stage; it stays pending
+        if disk_full(exc):
+            raise  # nor can the next one be stored: one line from the CLI
         stats.errors += 1
         log.exception("storing the extraction of %s failed", notice["id"])
         return

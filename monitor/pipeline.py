@@ -19,7 +19,7 @@ from monitor.errors import AuthError, BudgetExhausted, RateLimited, SourceError
 from monitor.http import make_client
 from monitor.settings import Settings
 from monitor.sources import NoProgress, PollContext, Progress, RunStats, load_sources
-from monitor.store import Store, iso
+from monitor.store import Store, disk_full, iso
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,8 @@ def _run_source(store: Store, settings: Settings, name: str, clock: Clock,
     except SourceError as exc:
         status, error = "error", str(exc)
     except Exception as exc:  # a bug in one source must not stop the others
+        if disk_full(exc):
+            raise  # no source can go on either: one line from the CLI
         status, error = "error", f"crash: {type(exc).__name__}: {exc}"
         log.error("%s crashed:\n%s", name, traceback.format_exc())
     try:
@@ -75,6 +77,8 @@ def _run_source(store: Store, settings: Settings, name: str, clock: Clock,
                 and _attachments_enabled(settings, name)):
             attachments.fetch_pending(ctx, ATTACHMENT_SOURCES[name])
     except Exception as exc:
+        if disk_full(exc):
+            raise
         ctx.stats.notes.append(f"attachments: {type(exc).__name__}: {exc}")
         log.error("%s attachments crashed:\n%s", name, traceback.format_exc())
     finally:

@@ -237,3 +237,12 @@ def m004_amendment_index(db: Database) -> None:
     """Finding the notice that amends another is done for every notice extracted; without
     an index that is a scan of every notice each time (quadratic over a year's backlog)."""
     db["notices"].create_index(["previous_notice_id"])
+
+
+@private()
+def m003_outbox_claims(db: Database) -> None:
+    """Outbox claims name their owner (``host:pid:start``) and expire, so a second process
+    never sends rows another live process has claimed, while the claims of a killed one
+    are taken over. Rows claimed before this migration have no owner: taken over."""
+    db["outbox"].add_column("claimed_by", str)
+    db["outbox"].add_column("claim_expires", str)

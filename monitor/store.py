@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,11 +32,44 @@ def iso(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat(timespec="seconds")
 
 
+BUSY_TIMEOUT_SECONDS = 30
+
+
+class WriterDatabase(Database):
+    """sqlite-utils' Database whose outermost ``atomic()`` is ``BEGIN IMMEDIATE``.
+
+    A deferred transaction that reads and then writes cannot wait for another writer in WAL
+    mode: SQLite answers ``database is locked`` at once, whatever the busy timeout. Taking
+    the write lock at BEGIN makes it wait (up to the busy timeout) like any other write.
+    """
+
+    @contextmanager
+    def atomic(self) -> Iterator[Database]:
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
+
+
 def open_db(path: Path, migrations: Any) -> Database:
+    """Open (creating and migrating) one database: WAL, and a busy timeout of
+    BUSY_TIMEOUT_SECONDS on the connection, so a concurrent writer is waited for."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
-    db = Database(conn)
-    db.execute("PRAGMA busy_timeout = 30000")
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None,
+                           check_same_thread=False)
+    db = WriterDatabase(conn)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
     db.enable_wal()
     db.execute("PRAGMA synchronous = NORMAL")
     migrations.apply(db)
@@ -333,3 +369,41 @@ class Store:
 
     def iter_notices(self) -> Iterator[dict[str, Any]]:
         yield from self.public["notices"].rows_where(order_by="posted_date desc, id")
+
+
+# ---- a full disk ----------------------------------------------------------------------------
+
+DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def disk_full(exc: BaseException) -> str | None:
+    """What went wrong, if ``exc`` (or what caused it) is a write refused for lack of space:
+    SQLite's "database or disk is full" or a disk I/O error, or an OSError ENOSPC / EDQUOT /
+    EFBIG (a file size limit). None for anything else."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in DISK_ERRNOS:
+            return os.strerror(current.errno).lower()
+        if isinstance(current, sqlite3.OperationalError):
+            code = getattr(current, "sqlite_errorcode", 0) & 0xFF
+            if code in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR) or str(current) in (
+                    "database or disk is full", "disk I/O error"):
+                return str(current)
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def disk_full_line(exc: BaseException, data_dir: Path) -> str | None:
+    """The one line to show for a full disk under ``data_dir`` (None if ``exc`` is not one).
+
+    SQLite rolls back what it could not write, so the databases stay intact and the next
+    run carries on from the last committed step.
+    """
+    reason = disk_full(exc)
+    if reason is None:
+        return None
+    return (f"could not write to {data_dir}: {reason}. Free some space there (or raise the "
+            "file size limit) and run again; the databases are intact and the next run "
+            "carries on where this one stopped.")

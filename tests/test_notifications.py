@@ -228,3 +228,106 @@ def test_nothing_private_in_the_public_database(world, sinks, clock):
     for secret in (SECRET.encode(), b"owner@example.test", sinks["hook_url"].encode(),
                    unsubscribe_token(signing_key(store, settings), 1).encode()):
         assert secret not in public
+
+
+def test_a_refused_target_fails_alone(world, sinks, clock):
+    """A webhook whose host is a private address (accepted by an older guard, or a name that
+    now resolves privately) is refused at send time: its rows are dead-lettered with the
+    reason, its subscription disabled, its owner told — and every other subscription,
+    before and after it in the outbox, is delivered."""
+    settings, store = world
+    good_email = add(store, clock(), subscriber="reporter", email="r@example.test",
+                     filters=Filters(agencies=("DHS",)))
+    bad = add(store, clock(), subscriber="watchdog", webhook=sinks["hook_url"], secret=SECRET,
+              owner_email="owner@example.test", filters=Filters(agencies=("DHS",)))
+    store.private.execute("update subscriptions set target = 'https://10.1.2.3/hook' "
+                          "where id = ?", [bad])
+    add(store, clock(), subscriber="desk", slack=sinks["slack_url"],
+        filters=Filters(agencies=("DHS",)))
+    stats = _run(settings, store, clock)
+    assert stats.dead == 3 and stats.sent == 3 + 3  # three DHS matches for email and Slack
+    assert len(sinks["slack"].received) == 3 and not sinks["hook"].received
+    states = dict(store.private.execute(
+        "select subscription_id, group_concat(distinct state) from outbox "
+        "group by subscription_id").fetchall())
+    assert states == {good_email: "sent", bad: "dead", bad + 1: "sent"}
+    errors = {r[0] for r in store.private.execute(
+        "select last_error from outbox where subscription_id = ?", [bad])}
+    assert errors and all("private address" in e for e in errors), errors
+    state, reason = store.private.execute(
+        "select state, disabled_reason from subscriptions where id = ?", [bad]).fetchone()
+    assert state == "disabled" and "private address" in reason
+    told = [m for m in sinks["smtp"].received if m.rcpt_tos == ["owner@example.test"]]
+    assert len(told) == 1 and "paused" in told[0].message["Subject"]
+    assert [m for m in sinks["smtp"].received if m.rcpt_tos == ["r@example.test"]]
+    again = _run(settings, store, clock)  # the next run is not stuck on it either
+    assert (again.sent, again.dead, again.failed) == (0, 0, 0)
+    assert store.private.execute("select count(*) from outbox where state = 'sending'"
+                                 ).fetchone()[0] == 0
+
+
+def test_a_channel_that_raises_is_retried_and_does_not_stop_the_others(world, sinks, clock):
+    """A channel plugin with a bug (any exception from send) fails its own batches, which
+    are retried with backoff; the other channels' messages still go out."""
+    from monitor.delivery import notifiers
+    from monitor.http import make_client
+
+    class Broken:
+        channel = "slack"
+
+        def send(self, message, target):
+            raise RuntimeError("plugin bug")
+
+    settings, store = world
+    add(store, clock(), subscriber="desk", slack=sinks["slack_url"],
+        filters=Filters(agencies=("DHS",)))
+    add(store, clock(), subscriber="reporter", email="r@example.test",
+        filters=Filters(agencies=("DHS",)))
+    pipeline.match(settings, clock=clock, store=store)
+    with make_client(timeout=5) as client:
+        channels = notifiers(settings, client) | {"slack": Broken()}
+        stats = pipeline.deliver(settings, clock=clock, store=store, channels=channels,
+                                 rng=random.Random(1))
+    assert (stats.sent, stats.failed) == (3, 3)
+    rows = store.private.execute("select o.state, o.last_error from outbox o join subscriptions s "
+                                 "on s.id = o.subscription_id where s.channel = 'slack'"
+                                 ).fetchall()
+    assert rows and all(r == ("pending", "RuntimeError: plugin bug") for r in rows)
+    clock.set(clock.now + timedelta(hours=1))
+    assert _run(settings, store, clock).sent == 3 and len(sinks["slack"].received) == 3
+
+
+def test_claims_of_a_live_process_are_left_alone_and_a_killed_ones_retried(world, sinks,
+                                                                            clock):
+    """Rows another process claimed ('sending', owner named) are not sent while it lives;
+    once it is killed they are taken over and sent once, under the key it fixed."""
+    import signal
+    import subprocess
+    import sys
+
+    from monitor.lock import owner_id
+    from notifications.types import batch_key
+
+    settings, store = world
+    sub_id = add(store, clock(), subscriber="desk", slack=sinks["slack_url"],
+                 filters=Filters(agencies=("DHS",)))
+    pipeline.match(settings, clock=clock, store=store)
+    other = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
+                             stdin=subprocess.PIPE)
+    try:
+        owner = owner_id(other.pid)
+        rows = store.private.execute("select id, key from outbox").fetchall()
+        for row_id, key in rows:
+            store.private.execute(
+                "update outbox set state = 'sending', message_key = ?, claimed_by = ?, "
+                "claim_expires = '2999-01-01T00:00:00+00:00' where id = ?",
+                [batch_key(sub_id, [key]), owner, row_id])
+        assert len(rows) == 3
+        assert _run(settings, store, clock).sent == 0 and not sinks["slack"].received
+    finally:
+        other.send_signal(signal.SIGKILL)
+        other.wait(timeout=30)
+    assert _run(settings, store, clock).sent == 3
+    keys = sinks["slack"].keys()
+    assert sorted(keys) == sorted(batch_key(sub_id, [k]) for _, k in rows)
+    assert _run(settings, store, clock).sent == 0 and len(sinks["slack"].received) == 3
