@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +14,12 @@ import click
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
+from rich.text import Text
 
 from monitor import __version__, pipeline
 from monitor.settings import ConfigError, Settings
 from monitor.sources import load_sources
+from monitor.subscriptions import AUTHORITIES, KINDS
 
 console = Console(stderr=True)
 out = Console()
@@ -47,13 +49,25 @@ class RichProgress:
 
 
 def _clock() -> pipeline.Clock:
-    """``SOLESOURCE_NOW`` pins the clock (replaying recorded data, tests); else real time."""
+    """``SOLESOURCE_NOW`` pins the clock (replaying recorded data, tests); else real time.
+    Raises ClickException naming the variable when it is not an ISO 8601 date-time."""
     pinned = os.environ.get("SOLESOURCE_NOW")
     if not pinned:
         return pipeline.system_clock
-    fixed = datetime.fromisoformat(pinned)
+    try:
+        fixed = datetime.fromisoformat(pinned.strip())
+    except ValueError:
+        raise click.ClickException(
+            f"SOLESOURCE_NOW={_cut(pinned)} is not an ISO 8601 date-time (e.g. "
+            "2025-04-30T14:00:00Z); unset it to use the real clock") from None
     fixed = fixed if fixed.tzinfo else fixed.replace(tzinfo=UTC)
     return lambda: fixed
+
+
+def _cut(value: object, limit: int = 40) -> str:
+    """``repr(value)`` cut short, so that a hostile value cannot flood an error line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,6 +93,7 @@ def cli(ctx: click.Context, config: Path | None, data_dir: Path | None, verbose:
         ctx.obj = Settings.load(config, data_dir=data_dir)
     except (ConfigError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
+    _clock()  # a bad SOLESOURCE_NOW is one line now, not a traceback in the middle of a run
 
 
 @cli.command()
@@ -131,12 +146,17 @@ def _report(results: list[pipeline.RunResult]) -> None:
         sys.exit(1)
 
 
+BACKFILL_CHOICE = click.Choice(sorted(n for n, c in load_sources().items()
+                                     if hasattr(c, "backfill")))
+OLDEST = date(1994, 1, 1)  # the Federal Register's online documents begin in 1994
+
+
 @cli.command()
 @click.option("--from", "date_from", required=True, type=click.DateTime(["%Y-%m-%d"]),
               help="First posted date (YYYY-MM-DD).")
 @click.option("--to", "date_to", required=True, type=click.DateTime(["%Y-%m-%d"]),
-              help="Last posted date (YYYY-MM-DD).")
-@click.option("--source", default="samgov", type=SOURCE_CHOICE, show_default=True)
+              help="Last posted date (YYYY-MM-DD), today at the latest.")
+@click.option("--source", default="samgov", type=BACKFILL_CHOICE, show_default=True)
 @click.option("--csv", "csv_location", default=None, metavar="PATH|URL",
               help="Read SAM.gov's Contract Opportunities CSV instead of the API (no quota). "
                    "Pass 'default' for the official extract URL.")
@@ -144,12 +164,32 @@ def _report(results: list[pipeline.RunResult]) -> None:
 def backfill(settings: Settings, date_from: datetime, date_to: datetime, source: str,
              csv_location: str | None) -> None:
     """Fetch a past date range. API backfills resume tomorrow when today's budget runs out."""
+    first, last = _backfill_range(date_from.date(), date_to.date(), _clock()().date())
+    if csv_location is not None and source != "samgov":
+        raise click.BadParameter("reads SAM.gov's data extract; drop --source or --csv",
+                                 param_hint="'--csv'")
     if csv_location == "default":
         csv_location = settings.csv_url
     with RichProgress() as progress:
-        result = pipeline.backfill(settings, source, date_from.date(), date_to.date(),
+        result = pipeline.backfill(settings, source, first, last,
                                    csv=csv_location, clock=_clock(), progress=progress)
     _report([result])
+
+
+def _backfill_range(first: date, last: date, today: date) -> tuple[date, date]:
+    """``(first, last)`` when they make a range that can hold postings; else a UsageError
+    naming the option, before any request is spent."""
+    if first > last:
+        raise click.BadParameter(f"{first} is after --to {last}; swap them",
+                                 param_hint="'--from'")
+    for name, day in (("--from", first), ("--to", last)):
+        if day > today:
+            raise click.BadParameter(f"{day} is in the future (today is {today}); nothing "
+                                     "has been posted yet", param_hint=f"'{name}'")
+    if first < OLDEST:
+        raise click.BadParameter(f"{first} is before {OLDEST}, where the sources' online "
+                                 "records begin", param_hint="'--from'")
+    return first, last
 
 
 @cli.command()
@@ -204,22 +244,24 @@ def subscribe() -> None:
 @click.option("--secret", help="The webhook's HMAC signing secret.")
 @click.option("--owner-email", help="Where to say so if the Slack/webhook endpoint dies.")
 @click.option("--agency", "agencies", multiple=True, help="e.g. DHS, ICE, 'Department of the "
-              "Army' (children included).")
+              "Army' (children included); any name, alias or acronym of "
+              "extractors/data/agencies.toml.")
 @click.option("--vendor", "vendors", multiple=True, help="A vendor name or UEI.")
 @click.option("--min-amount", type=float, help="Only amounts at least this (USD).")
 @click.option("--max-amount", type=float, help="Only amounts at most this (USD).")
 @click.option("--authority", "authorities", multiple=True,
-              help="Authority category, e.g. urgency, only_one_source.")
+              help="Authority category: " + ", ".join(AUTHORITIES) + ".")
 @click.option("--kind", "kinds", multiple=True,
-              help="justification, intent_to_sole_source, or a document kind (ja, lsj, ...).")
+              help="justification, intent_to_sole_source, or a document kind: "
+                   + ", ".join(KINDS[2:]) + ".")
 @click.option("--keyword", "keywords", multiple=True, help="Words in the title or text.")
-@click.option("--naics", multiple=True)
-@click.option("--psc", multiple=True)
+@click.option("--naics", multiple=True, help="A 6-digit NAICS code.")
+@click.option("--psc", multiple=True, help="A 4-character product/service code.")
 @click.option("--source", "sources", multiple=True, help="samgov, fedreg or feed.")
 @click.option("--cadence", type=click.Choice(["immediate", "daily", "weekly"]),
               default="immediate", show_default=True, help="Email only: digest cadence.")
 @click.option("--hour", type=int, default=8, show_default=True,
-              help="Digest hour in the subscriber's time zone.")
+              help="Digest hour (0-23) in the subscriber's time zone.")
 @click.option("--weekday", default="mon", show_default=True, help="Weekly digest day.")
 @click.option("--tz", "timezone", default="America/New_York", show_default=True)
 @click.option("--remind-days", type=int, default=None,
@@ -227,23 +269,23 @@ def subscribe() -> None:
 @click.pass_obj
 def subscribe_add(settings: Settings, subscriber: str, **options: Any) -> None:
     """Add a subscription for SUBSCRIBER (a person or newsroom name)."""
-    from monitor.matching import Filters
-    from monitor.subscriptions import add
+    from monitor.subscriptions import cli_option, insert, parse
     from notifications import ConfigurationError
 
-    keys = ("agencies", "vendors", "min_amount", "max_amount", "authorities", "kinds",
-            "keywords", "naics", "psc", "sources")
-    filters = Filters.from_dict({k: options.pop(k) for k in keys
-                                 if options.get(k) not in (None, ())})
-    store = pipeline.open_store(settings)
+    plural = {"agencies": "agency", "vendors": "vendor", "authorities": "authority",
+              "kinds": "kind", "keywords": "keyword", "sources": "source", "timezone": "tz"}
+    raw = {plural.get(k, k): v for k, v in options.items() if v not in (None, ())}
     try:
-        sub_id = add(store, _clock()(), subscriber=subscriber, filters=filters,
-                     reminder_days=options.pop("remind_days"), **options)
+        new = parse(raw | {"subscriber": subscriber}, cli_option)
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from None
+    store = pipeline.open_store(settings)
+    try:
+        sub_id = insert(store, [new], _clock()())[0]
     finally:
         store.close()
-    out.print(f"subscription {sub_id} added for {subscriber}: {filters.describe()}")
+    out.print(f"subscription {sub_id} added for {new.subscriber}: {new.filters.describe()}",
+              markup=False, highlight=False, soft_wrap=True)
 
 
 @subscribe.command("list")
@@ -260,8 +302,8 @@ def subscribe_list(settings: Settings) -> None:
     table = Table("id", "subscriber", "channel", "target", "cadence", "filters", "state")
     for sub in subs:
         d = describe(sub)
-        table.add_row(str(d["id"]), d["subscriber"], d["channel"], d["target"], d["cadence"],
-                      d["filters"], d["state"])
+        table.add_row(*(Text(str(d[k])) for k in ("id", "subscriber", "channel", "target",
+                                                    "cadence", "filters", "state")))
     out.print(table)
 
 
@@ -315,21 +357,25 @@ def subscribe_test(settings: Settings, subscription_id: int) -> None:
 
 
 @subscribe.command("import")
-@click.argument("path", type=click.Path(path_type=Path, exists=True))
+@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.pass_obj
 def subscribe_import(settings: Settings, path: Path) -> None:
-    """Add the [[subscription]] tables of a TOML file."""
-    from monitor.subscriptions import import_toml
+    """Add the [[subscription]] tables of a TOML file: all of them, or none if any is
+    invalid. The keys are the `subscribe add` options with underscores (see README,
+    Notifications)."""
+    from monitor.subscriptions import insert, read_import
     from notifications import ConfigurationError
 
-    store = pipeline.open_store(settings)
     try:
-        ids = import_toml(store, path, _clock()())
+        subs = read_import(path)
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from None
+    store = pipeline.open_store(settings)
+    try:
+        ids = insert(store, subs, _clock()())
     finally:
         store.close()
-    out.print(f"imported {len(ids)} subscriptions from {path}")
+    out.print(f"imported {len(ids)} subscriptions from {path}", markup=False, highlight=False)
 
 
 @cli.command()
@@ -532,25 +578,89 @@ def serve(settings: Settings, database: Path | None, host: str, port: int) -> No
 
 
 @cli.command("replay-server")
-@click.option("--port", default=8765, show_default=True, help="0 picks a free port.")
-@click.option("--data", type=click.Path(path_type=Path, exists=True), default=None,
-              help="A folder with samgov.json / fedreg.json (default: the demo data).")
-@click.option("--daily-quota", default=1000, show_default=True,
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="0 picks a free port.")
+@click.option("--data", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              default=None, help="A folder with samgov.json / fedreg.json (default: the demo "
+                                 "data).")
+@click.option("--daily-quota", default=1000, show_default=True, type=click.IntRange(1, None),
               help="Requests per day the key DEMO-KEY may make.")
-def replay_server(port: int, data: Path | None, daily_quota: int) -> None:
-    """Serve the local replay of SAM.gov / the Federal Register on 127.0.0.1 (for trying
-    the tool offline: point SAM_API_BASE, SAM_WEB_BASE and FEDERAL_REGISTER_BASE at it,
-    with SAM_API_KEY=DEMO-KEY)."""
+@click.option("--now", "now_text", default=None, metavar="ISO-DATETIME",
+              help="Where the replay's clock starts (default: 14:00 UTC on the newest "
+                   "posting, 2025-04-30 for the demo data).")
+def replay_server(port: int, data: Path | None, daily_quota: int, now_text: str | None) -> None:
+    """Serve the local replay of SAM.gov / the Federal Register on 127.0.0.1, for trying
+    the CLI offline. It prints the environment to paste into another shell: the base URLs,
+    the key DEMO-KEY, its budget and SOLESOURCE_NOW (the demo data is from April 2025)."""
     from monitor.replay import Dataset, ReplayApp, ReplayServer
 
-    dataset = Dataset.load(data) if data else Dataset.demo()
-    server = ReplayServer(ReplayApp(dataset, keys={"DEMO-KEY": daily_quota}), port=port)
-    out.print(f"replaying on {server.url} — Ctrl-C to stop", soft_wrap=True)
+    try:
+        dataset = Dataset.load(data) if data else Dataset.demo()
+    except (OSError, ValueError) as exc:
+        raise click.BadParameter(f"{data} holds no readable samgov.json ({exc})",
+                                 param_hint="'--data'") from None
+    start = _replay_start(dataset if data else None, now_text)
+    began = datetime.now(UTC)
+    app = ReplayApp(dataset, clock=lambda: start + (datetime.now(UTC) - began),
+                    keys={REPLAY_KEY: daily_quota})
+    try:
+        server = ReplayServer(app, port=port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); "
+                                   "pick another --port, or 0 for a free one") from None
+    out.print(f"replaying on {server.url} (its clock starts at {_iso(start)}) — Ctrl-C to "
+              "stop", soft_wrap=True, markup=False, highlight=False)
+    out.print("To use it, paste this into another shell:", highlight=False)
+    out.print(replay_exports(server.url, start, daily_quota), soft_wrap=True, markup=False,
+              highlight=False)
+    out.print("then: solesource poll; solesource status  (solesource backfill --from "
+              f"{(start - timedelta(days=29)).date()} --to {start.date()} finds the rest)",
+              soft_wrap=True, markup=False, highlight=False)
     out.file.flush()
     try:
         server.httpd.serve_forever()
     except KeyboardInterrupt:
         server.stop()
+
+
+REPLAY_KEY = "DEMO-KEY"
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def replay_exports(url: str, start: datetime, daily_quota: int) -> str:
+    """The one line to paste so that the CLI polls the replay at ``url``: base URLs, the
+    replay's key and budget, the pinned clock, and a data folder of its own."""
+    env = {"SAM_API_BASE": url, "SAM_WEB_BASE": url, "FEDERAL_REGISTER_BASE": url,
+           "SAM_API_KEY": REPLAY_KEY, "SAM_DAILY_BUDGET": str(min(daily_quota, 1_000_000)),
+           "SOLESOURCE_NOW": _iso(start), "SOLESOURCE_DATA": "replay-data"}
+    return "export " + " ".join(f"{k}={v}" for k, v in env.items())
+
+
+def _replay_start(dataset: Any, now_text: str | None) -> datetime:
+    """``--now``; else the demo's clock for the demo data (``dataset`` None), else 14:00 UTC
+    on the dataset's newest posting (else now)."""
+    if now_text is not None:
+        try:
+            start = datetime.fromisoformat(now_text.strip())
+        except ValueError:
+            raise click.BadParameter(f"{_cut(now_text)} is not an ISO 8601 date-time (e.g. "
+                                     "2025-04-30T14:00:00Z)", param_hint="'--now'") from None
+        return start if start.tzinfo else start.replace(tzinfo=UTC)
+    if dataset is None:
+        from monitor.demo import DEMO_NOW
+
+        return DEMO_NOW
+    days = [str(d)[:10] for d in (
+        *(n.get("postedDate") for n in dataset.notices),
+        *(d.get("publication_date") for d in dataset.fr_documents)) if d]
+    try:
+        newest = max(date.fromisoformat(d) for d in days)
+    except ValueError:
+        return datetime.now(UTC).replace(microsecond=0)
+    return datetime.combine(newest, datetime.min.time(), UTC).replace(hour=14)
 
 
 def main() -> None:  # pragma: no cover
