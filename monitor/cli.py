@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -74,7 +75,7 @@ def _cut(value: object, limit: int = 40) -> str:
 @click.version_option(__version__, prog_name="solesource")
 @click.option("--config", type=click.Path(path_type=Path), default=None,
               help="TOML settings file (default: ./solesource.toml or $SOLESOURCE_CONFIG).")
-@click.option("--data-dir", type=click.Path(path_type=Path), default=None,
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Where the databases and attachments live (default: ./solesource-data "
                    "or $SOLESOURCE_DATA).")
 @click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
@@ -94,6 +95,17 @@ def cli(ctx: click.Context, config: Path | None, data_dir: Path | None, verbose:
     except (ConfigError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     _clock()  # a bad SOLESOURCE_NOW is one line now, not a traceback in the middle of a run
+    _check_folder(ctx.obj.data_dir, "the data folder (--data-dir / SOLESOURCE_DATA / data_dir)")
+
+
+def _check_folder(path: Path, what: str) -> None:
+    """ClickException unless ``path`` is a folder or can be made one (no file in the way)."""
+    for part in (path, *path.parents):
+        if part.exists():
+            if not part.is_dir():
+                raise click.ClickException(f"{what} {path} cannot be a folder: {part} is a "
+                                           "file; give a folder")
+            return
 
 
 @cli.command()
@@ -168,6 +180,10 @@ def backfill(settings: Settings, date_from: datetime, date_to: datetime, source:
     if csv_location is not None and source != "samgov":
         raise click.BadParameter("reads SAM.gov's data extract; drop --source or --csv",
                                  param_hint="'--csv'")
+    if csv_location not in (None, "default") and not csv_location.startswith(
+            ("https://", "http://")) and not Path(csv_location).is_file():
+        raise click.BadParameter(f"{_cut(csv_location)} is neither a file nor an http(s) URL",
+                                 param_hint="'--csv'")
     if csv_location == "default":
         csv_location = settings.csv_url
     with RichProgress() as progress:
@@ -223,6 +239,9 @@ def status(settings: Settings, as_json: bool) -> None:
         table.add_row(str(r["id"]), r["source"], r["kind"], r["started_at"], r["status"],
                       str(r["new"]), str(r["updated"]), str(r["requests"]), (r["error"] or "")[:60])
     out.print(table)
+
+
+SUBSCRIPTION_ID = click.IntRange(1, 2**63 - 1)  # what SQLite can hold
 
 
 @cli.group()
@@ -308,7 +327,7 @@ def subscribe_list(settings: Settings) -> None:
 
 
 @subscribe.command("remove")
-@click.argument("subscription_id", type=int)
+@click.argument("subscription_id", type=SUBSCRIPTION_ID)
 @click.pass_obj
 def subscribe_remove(settings: Settings, subscription_id: int) -> None:
     """Stop a subscription (what it had queued is cancelled)."""
@@ -325,7 +344,7 @@ def subscribe_remove(settings: Settings, subscription_id: int) -> None:
 
 
 @subscribe.command("test")
-@click.argument("subscription_id", type=int)
+@click.argument("subscription_id", type=SUBSCRIPTION_ID)
 @click.pass_obj
 def subscribe_test(settings: Settings, subscription_id: int) -> None:
     """Send a test message to a subscription's channel now."""
@@ -390,7 +409,7 @@ def deliver(settings: Settings) -> None:
 
 
 @cli.command()
-@click.argument("subscription_id", type=int)
+@click.argument("subscription_id", type=SUBSCRIPTION_ID)
 @click.argument("token")
 @click.pass_obj
 def unsubscribe(settings: Settings, subscription_id: int, token: str) -> None:
@@ -403,7 +422,9 @@ def unsubscribe(settings: Settings, subscription_id: int, token: str) -> None:
     finally:
         store.close()
     if done is None:
-        raise click.ClickException("that unsubscribe token is not valid for this subscription")
+        raise click.ClickException(f"that unsubscribe token is not valid for subscription "
+                                   f"{subscription_id}; copy ID and TOKEN whole from the "
+                                   "email's unsubscribe link")
     out.print(f"subscription {subscription_id} unsubscribed")
 
 
@@ -487,7 +508,8 @@ def _print_extraction(r: dict[str, Any]) -> None:
 
 
 @cli.command()
-@click.option("--output", type=click.Path(path_type=Path), default=Path("demo-output"),
+@click.option("--output", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("demo-output"),
               show_default=True, help="Where the demo writes its databases and files.")
 @click.pass_obj
 def demo(settings: Settings, output: Path) -> None:
@@ -498,6 +520,7 @@ def demo(settings: Settings, output: Path) -> None:
     """
     from monitor.demo import run_demo
 
+    _check_folder(output, "--output")
     summary = run_demo(output)
     _print_demo(summary)
 
@@ -545,11 +568,15 @@ def _print_demo(summary: dict[str, Any]) -> None:
               "http://127.0.0.1:8001/ (Ctrl-C stops it)")
 
 
+HOST = re.compile(r"[A-Za-z0-9.-]{1,253}|[0-9A-Fa-f:.]{2,45}")  # a name, IPv4 or IPv6
+
+
 @cli.command()
 @click.argument("database", required=False, type=click.Path(path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on (0.0.0.0 to share on your network).")
-@click.option("--port", default=8001, show_default=True, help="0 picks a free port.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535),
+              help="0 picks a free port.")
 @click.pass_obj
 def serve(settings: Settings, database: Path | None, host: str, port: int) -> None:
     """Browse justifications in Datasette: search, facets, questions, feeds and evidence.
@@ -560,6 +587,9 @@ def serve(settings: Settings, database: Path | None, host: str, port: int) -> No
     from monitor.browse import check_public, unsubscriber
     from monitor.browse import serve as run_server
 
+    if not HOST.fullmatch(host):
+        raise click.BadParameter(f"{_cut(host)} is not an address or host name (e.g. "
+                                 "127.0.0.1, 0.0.0.0, ::1)", param_hint="'--host'")
     path = database or settings.public_db
     data_dir = path.parent if database else settings.data_dir
     try:
@@ -599,6 +629,11 @@ def replay_server(port: int, data: Path | None, daily_quota: int, now_text: str 
     except (OSError, ValueError) as exc:
         raise click.BadParameter(f"{data} holds no readable samgov.json ({exc})",
                                  param_hint="'--data'") from None
+    for name, records in (("samgov.json", dataset.notices), ("fedreg.json",
+                                                            dataset.fr_documents)):
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise click.BadParameter(f"{data}/{name} is not a list of records (JSON objects)",
+                                     param_hint="'--data'")
     start = _replay_start(dataset if data else None, now_text)
     began = datetime.now(UTC)
     app = ReplayApp(dataset, clock=lambda: start + (datetime.now(UTC) - began),

@@ -67,7 +67,9 @@ SOURCES = {"samgov": "samgov", "fedreg": "fedreg", "feed": "feed",
            "federal_register": "fedreg", "feeds": "feed"}  # the poll names work too
 MAX_TEXT = 200  # characters in a name, keyword or vendor
 MAX_AMOUNT = 1e13
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# control characters, line/paragraph separators, and the invisible marks that reorder or
+# hide text (bidi overrides, zero-width characters)
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 
 
 @dataclass(frozen=True)
@@ -214,7 +216,7 @@ def check_filters(raw: Mapping[str, Any], option: Callable[[str], str] = toml_ke
         raise c.fail("min_amount", f"{low:,.0f} is more than {option('max_amount')} "
                                    f"{high:,.0f}; swap them")
     naics = c.texts("naics", raw.get("naics"))
-    if bad := next((n for n in naics if not re.fullmatch(r"\d{6}", n)), None):
+    if bad := next((n for n in naics if not re.fullmatch(r"[0-9]{6}", n)), None):
         raise c.fail("naics", f"{_cut(bad)} is not a NAICS code (6 digits, e.g. 541512)")
     psc = tuple(p.upper() for p in c.texts("psc", raw.get("psc")))
     if bad := next((p for p in psc if not re.fullmatch(r"[A-Z0-9]{4}", p)), None):
@@ -280,11 +282,11 @@ def parse(raw: Mapping[str, Any], option: Callable[[str], str] = toml_key
         except ConfigurationError as exc:
             raise c.fail("owner_email", str(exc)) from None
     filters = check_filters(raw, option)
-    cadence = c.choice("cadence", raw.get("cadence") or "immediate", CADENCES)
+    cadence = c.choice("cadence", raw.get("cadence", "immediate"), CADENCES)
     if target.channel != "email" and cadence != "immediate":
         raise c.fail("cadence", f"{cadence} is for email; Slack and webhooks get each match "
                                 "as it happens")
-    timezone = c.text("tz", raw.get("tz") or "America/New_York", limit=64)
+    timezone = c.text("tz", raw.get("tz", "America/New_York"), limit=64)
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError, OSError):
@@ -293,9 +295,8 @@ def parse(raw: Mapping[str, Any], option: Callable[[str], str] = toml_key
     remind = raw.get("remind_days")
     return NewSubscription(
         subscriber=subscriber, target=target, owner_email=owner, filters=filters,
-        cadence=cadence, hour=c.whole("hour", 8 if raw.get("hour") is None else raw["hour"],
-                                      0, 23),
-        weekday=c.choice("weekday", raw.get("weekday") or "mon", WEEKDAYS),
+        cadence=cadence, hour=c.whole("hour", raw.get("hour", 8), 0, 23),
+        weekday=c.choice("weekday", raw.get("weekday", "mon"), WEEKDAYS),
         timezone=timezone,
         reminder_days=None if remind is None else c.whole("remind_days", remind, 1, 90),
         name=None if raw.get("name") is None else c.text("name", raw["name"], limit=80))
@@ -454,7 +455,10 @@ def unsubscribe_url(settings: Settings, key: bytes, subscription_id: int) -> str
 
 
 def check_token(key: bytes, subscription_id: int, token: str) -> bool:
-    return hmac.compare_digest(unsubscribe_token(key, subscription_id), token)
+    """Whether ``token`` signs ``subscription_id``; any text is answered, never raised on
+    (compare_digest refuses non-ASCII str, so bytes are compared)."""
+    return hmac.compare_digest(unsubscribe_token(key, subscription_id).encode(),
+                               token.encode("utf-8", "replace"))
 
 
 def unsubscribe_with_token(store: Store, settings: Settings, subscription_id: int, token: str,
