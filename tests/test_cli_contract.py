@@ -461,3 +461,56 @@ def test_hostile_values_end_in_one_line_naming_them(world: World, key: tuple[str
         assert _stored(world) == stored, "a refused command stored a subscription"
 
     check()
+
+
+# -- the parsers behind the commands, on any TOML-shaped value ---------------------------------
+
+toml_values = st.recursive(
+    st.one_of(st.integers(), st.floats(), st.booleans(), any_text, st.dates(),
+              st.datetimes()),
+    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(any_text, kids, max_size=3),
+    max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.one_of(st.sampled_from(KEYS), any_text), toml_values, max_size=8))
+def test_a_subscription_table_is_checked_or_refused(table: dict[str, Any]) -> None:
+    """Whatever a [[subscription]] table holds, parse() returns a checked subscription or
+    raises ConfigurationError — nothing else."""
+    from monitor.subscriptions import parse
+    from notifications import ConfigurationError
+
+    try:
+        new = parse(table)
+    except ConfigurationError as exc:
+        assert "\n" not in str(exc) and len(str(exc)) < 700
+        return
+    assert new.subscriber.strip() == new.subscriber and new.subscriber
+    lows, highs = new.filters.min_amount, new.filters.max_amount
+    assert lows is None or highs is None or lows <= highs
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.one_of(st.sampled_from(sorted(SECTIONS) + ["sam", "smtp"]),
+                                 any_text), toml_values, max_size=6),
+       st.dictionaries(st.sampled_from(["SAM_DAILY_BUDGET", "SMTP_PORT", "SAM_API_BASE",
+                                        "SOLESOURCE_EXTRACT_WORKERS", "SMTP_SECURITY"]),
+                       any_text, max_size=3))
+def test_settings_are_checked_or_refused(document: dict[str, Any],
+                                         env: dict[str, str]) -> None:
+    """Any TOML document and environment: Settings or a one-line ConfigError."""
+    from monitor import settings as config
+
+    try:
+        loaded = config.Settings.load(None, env=env, **{})
+    except config.ConfigError:
+        loaded = None
+    assert loaded is None or loaded.sam.daily_budget >= 1
+    try:
+        config.Settings(**config._coerce(config.Settings, {
+            k: v for k, v in document.items() if k not in ("sam", "smtp", "federal_register")}))
+        for section, kind in (("sam", config.SamSettings), ("smtp", config.SmtpSettings)):
+            if section in document:
+                kind(**config._coerce(kind, document[section], section))
+    except config.ConfigError as exc:
+        assert "\n" not in str(exc) and "Settings" not in str(exc)
