@@ -89,8 +89,9 @@ class NewSubscription:
 
 
 def cli_option(key: str) -> str:
-    """How the CLI names a key: ``min_amount`` -> ``--min-amount``."""
-    return "--" + key.replace("_", "-")
+    """How the CLI names a key: ``min_amount`` -> ``--min-amount``; the subscriber is its
+    argument, SUBSCRIBER."""
+    return "SUBSCRIBER" if key == "subscriber" else "--" + key.replace("_", "-")
 
 
 def toml_key(key: str) -> str:
