@@ -247,7 +247,8 @@ def _typed(value: Any, default: Any, label: str) -> Any:
                               f"(write it as [\"a\", \"b\"])")
         return tuple(value)
     if not isinstance(value, str):
-        raise ConfigError(f"{label} = {_short(value)} is not a string (put it in quotes)")
+        shown = "(hidden)" if isinstance(default, Secret) else _short(value)  # never echoed
+        raise ConfigError(f"{label} = {shown} is not a string (put it in quotes)")
     if isinstance(default, Secret):
         return Secret(value)
     if isinstance(default, Path):

@@ -369,3 +369,11 @@ def test_replay_server_prints_the_environment_to_paste(tmp_path):
         server.wait(timeout=30)
         assert server.stdout is not None
         server.stdout.close()
+
+
+def test_a_wrongly_typed_secret_is_not_echoed(tmp_path, cli_env):
+    config = tmp_path / "solesource.toml"
+    config.write_text("[smtp]\npassword = 987654321\n", encoding="utf-8")
+    line = one_error_line(invoke(["--config", str(config), "status"], cli_env))
+    assert "[smtp] password = (hidden) is not a string" in line
+    assert "987654321" not in line
