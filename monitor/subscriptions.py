@@ -66,6 +66,7 @@ KINDS = (*NOTIFY_CLASSES, *DOC_KIND_WORDS)
 SOURCES = {"samgov": "samgov", "fedreg": "fedreg", "feed": "feed",
            "federal_register": "fedreg", "feeds": "feed"}  # the poll names work too
 MAX_TEXT = 200  # characters in a name, keyword or vendor
+SECRET_KEYS = ("secret", "slack", "webhook")  # a Slack or webhook URL is a credential
 MAX_AMOUNT = 1e13
 # control characters, line/paragraph separators, and the invisible marks that reorder or
 # hide text (bidi overrides, zero-width characters)
@@ -115,13 +116,16 @@ class _Checker:
         return ConfigurationError(f"{self.option(key)} {message}")
 
     def text(self, key: str, value: Any, limit: int = MAX_TEXT) -> str:
+        """``value`` stripped, if it is text, not empty, within ``limit`` and free of control
+        marks. A secret (the webhook secret, Slack and webhook URLs) is never echoed."""
+        shown = "(hidden)" if key in SECRET_KEYS else _cut(value)
         if not isinstance(value, str):
-            raise self.fail(key, f"= {_cut(value)} is not text")
+            raise self.fail(key, f"= {shown} is not text")
         value = value.strip()
         if not value:
             raise self.fail(key, "is empty; give a value")
         if CONTROL.search(value):
-            raise self.fail(key, f"{_cut(value)} holds control characters; remove them")
+            raise self.fail(key, f"{shown} holds control characters; remove them")
         if len(value) > limit:
             raise self.fail(key, f"is {len(value):,} characters long; at most {limit}")
         return value

@@ -377,3 +377,13 @@ def test_a_wrongly_typed_secret_is_not_echoed(tmp_path, cli_env):
     line = one_error_line(invoke(["--config", str(config), "status"], cli_env))
     assert "[smtp] password = (hidden) is not a string" in line
     assert "987654321" not in line
+
+
+@pytest.mark.parametrize("args", [
+    ["--webhook", "https://example.org/hook", "--secret", "hunter2-secret\x07"],
+    ["--slack", "https://hooks.slack.com/hunter2\x07"],
+    ["--webhook", "https://example.org/hunter2-secret\x1b", "--secret", "s"],
+])
+def test_bad_secrets_and_urls_are_not_echoed(tmp_path, cli_env, args):
+    line = one_error_line(invoke(["subscribe", "add", "X", *args], cli_env))
+    assert "control characters" in line and "hunter2" not in line
