@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sqlite3
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,12 @@ import click
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
+from rich.text import Text
 
 from monitor import __version__, pipeline
 from monitor.settings import ConfigError, Settings
 from monitor.sources import load_sources
+from monitor.subscriptions import AUTHORITIES, KINDS
 
 console = Console(stderr=True)
 out = Console()
@@ -48,13 +51,25 @@ class RichProgress:
 
 
 def _clock() -> pipeline.Clock:
-    """``SOLESOURCE_NOW`` pins the clock (replaying recorded data, tests); else real time."""
+    """``SOLESOURCE_NOW`` pins the clock (replaying recorded data, tests); else real time.
+    Raises ClickException naming the variable when it is not an ISO 8601 date-time."""
     pinned = os.environ.get("SOLESOURCE_NOW")
     if not pinned:
         return pipeline.system_clock
-    fixed = datetime.fromisoformat(pinned)
+    try:
+        fixed = datetime.fromisoformat(pinned.strip())
+    except ValueError:
+        raise click.ClickException(
+            f"SOLESOURCE_NOW={_cut(pinned)} is not an ISO 8601 date-time (e.g. "
+            "2025-04-30T14:00:00Z); unset it to use the real clock") from None
     fixed = fixed if fixed.tzinfo else fixed.replace(tzinfo=UTC)
     return lambda: fixed
+
+
+def _cut(value: object, limit: int = 40) -> str:
+    """``repr(value)`` cut short, so that a hostile value cannot flood an error line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class _Group(click.Group):
@@ -93,7 +108,7 @@ def _exclusive(settings: Settings) -> Any:
 @click.version_option(__version__, prog_name="solesource")
 @click.option("--config", type=click.Path(path_type=Path), default=None,
               help="TOML settings file (default: ./solesource.toml or $SOLESOURCE_CONFIG).")
-@click.option("--data-dir", type=click.Path(path_type=Path), default=None,
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Where the databases and attachments live (default: ./solesource-data "
                    "or $SOLESOURCE_DATA).")
 @click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
@@ -112,6 +127,18 @@ def cli(ctx: click.Context, config: Path | None, data_dir: Path | None, verbose:
         ctx.obj = Settings.load(config, data_dir=data_dir)
     except (ConfigError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
+    _clock()  # a bad SOLESOURCE_NOW is one line now, not a traceback in the middle of a run
+    _check_folder(ctx.obj.data_dir, "the data folder (--data-dir / SOLESOURCE_DATA / data_dir)")
+
+
+def _check_folder(path: Path, what: str) -> None:
+    """ClickException unless ``path`` is a folder or can be made one (no file in the way)."""
+    for part in (path, *path.parents):
+        if part.exists():
+            if not part.is_dir():
+                raise click.ClickException(f"{what} {path} cannot be a folder: {part} is a "
+                                           "file; give a folder")
+            return
 
 
 @cli.command()
@@ -164,12 +191,17 @@ def _report(results: list[pipeline.RunResult]) -> None:
         sys.exit(1)
 
 
+BACKFILL_CHOICE = click.Choice(sorted(n for n, c in load_sources().items()
+                                     if hasattr(c, "backfill")))
+OLDEST = date(1994, 1, 1)  # the Federal Register's online documents begin in 1994
+
+
 @cli.command()
 @click.option("--from", "date_from", required=True, type=click.DateTime(["%Y-%m-%d"]),
               help="First posted date (YYYY-MM-DD).")
 @click.option("--to", "date_to", required=True, type=click.DateTime(["%Y-%m-%d"]),
-              help="Last posted date (YYYY-MM-DD).")
-@click.option("--source", default="samgov", type=SOURCE_CHOICE, show_default=True)
+              help="Last posted date (YYYY-MM-DD), today at the latest.")
+@click.option("--source", default="samgov", type=BACKFILL_CHOICE, show_default=True)
 @click.option("--csv", "csv_location", default=None, metavar="PATH|URL",
               help="Read SAM.gov's Contract Opportunities CSV instead of the API (no quota). "
                    "Pass 'default' for the official extract URL.")
@@ -177,12 +209,36 @@ def _report(results: list[pipeline.RunResult]) -> None:
 def backfill(settings: Settings, date_from: datetime, date_to: datetime, source: str,
              csv_location: str | None) -> None:
     """Fetch a past date range. API backfills resume tomorrow when today's budget runs out."""
+    first, last = _backfill_range(date_from.date(), date_to.date(), _clock()().date())
+    if csv_location is not None and source != "samgov":
+        raise click.BadParameter("reads SAM.gov's data extract; drop --source or --csv",
+                                 param_hint="'--csv'")
+    if csv_location not in (None, "default") and not csv_location.startswith(
+            ("https://", "http://")) and not Path(csv_location).is_file():
+        raise click.BadParameter(f"{_cut(csv_location)} is neither a file nor an http(s) URL",
+                                 param_hint="'--csv'")
     if csv_location == "default":
         csv_location = settings.csv_url
     with _exclusive(settings), RichProgress() as progress:
-        result = pipeline.backfill(settings, source, date_from.date(), date_to.date(),
+        result = pipeline.backfill(settings, source, first, last,
                                    csv=csv_location, clock=_clock(), progress=progress)
     _report([result])
+
+
+def _backfill_range(first: date, last: date, today: date) -> tuple[date, date]:
+    """``(first, last)`` when they make a range that can hold postings; else a UsageError
+    naming the option, before any request is spent."""
+    if first > last:
+        raise click.BadParameter(f"{first} is after --to {last}; swap them",
+                                 param_hint="'--from'")
+    for name, day in (("--from", first), ("--to", last)):
+        if day > today:
+            raise click.BadParameter(f"{day} is in the future (today is {today}); nothing "
+                                     "has been posted yet", param_hint=f"'{name}'")
+    if first < OLDEST:
+        raise click.BadParameter(f"{first} is before {OLDEST}, where the sources' online "
+                                 "records begin", param_hint="'--from'")
+    return first, last
 
 
 @cli.command()
@@ -228,6 +284,9 @@ def status(settings: Settings, as_json: bool) -> None:
     out.print(table)
 
 
+SUBSCRIPTION_ID = click.IntRange(1, 2**63 - 1)  # what SQLite can hold
+
+
 @cli.group()
 def subscribe() -> None:
     """Who gets told about what: add, list, remove, test and import subscriptions.
@@ -247,22 +306,24 @@ def subscribe() -> None:
 @click.option("--secret", help="The webhook's HMAC signing secret.")
 @click.option("--owner-email", help="Where to say so if the Slack/webhook endpoint dies.")
 @click.option("--agency", "agencies", multiple=True, help="e.g. DHS, ICE, 'Department of the "
-              "Army' (children included).")
+              "Army' (children included); any name, alias or acronym of "
+              "extractors/data/agencies.toml.")
 @click.option("--vendor", "vendors", multiple=True, help="A vendor name or UEI.")
 @click.option("--min-amount", type=float, help="Only amounts at least this (USD).")
 @click.option("--max-amount", type=float, help="Only amounts at most this (USD).")
 @click.option("--authority", "authorities", multiple=True,
-              help="Authority category, e.g. urgency, only_one_source.")
+              help="Authority category: " + ", ".join(AUTHORITIES) + ".")
 @click.option("--kind", "kinds", multiple=True,
-              help="justification, intent_to_sole_source, or a document kind (ja, lsj, ...).")
+              help="justification, intent_to_sole_source, or a document kind: "
+                   + ", ".join(KINDS[2:]) + ".")
 @click.option("--keyword", "keywords", multiple=True, help="Words in the title or text.")
-@click.option("--naics", multiple=True)
-@click.option("--psc", multiple=True)
+@click.option("--naics", multiple=True, help="A 6-digit NAICS code.")
+@click.option("--psc", multiple=True, help="A 4-character product/service code.")
 @click.option("--source", "sources", multiple=True, help="samgov, fedreg or feed.")
 @click.option("--cadence", type=click.Choice(["immediate", "daily", "weekly"]),
               default="immediate", show_default=True, help="Email only: digest cadence.")
 @click.option("--hour", type=int, default=8, show_default=True,
-              help="Digest hour in the subscriber's time zone.")
+              help="Digest hour (0-23) in the subscriber's time zone.")
 @click.option("--weekday", default="mon", show_default=True, help="Weekly digest day.")
 @click.option("--tz", "timezone", default="America/New_York", show_default=True)
 @click.option("--remind-days", type=int, default=None,
@@ -270,23 +331,23 @@ def subscribe() -> None:
 @click.pass_obj
 def subscribe_add(settings: Settings, subscriber: str, **options: Any) -> None:
     """Add a subscription for SUBSCRIBER (a person or newsroom name)."""
-    from monitor.matching import Filters
-    from monitor.subscriptions import add
+    from monitor.subscriptions import cli_option, insert, parse
     from notifications import ConfigurationError
 
-    keys = ("agencies", "vendors", "min_amount", "max_amount", "authorities", "kinds",
-            "keywords", "naics", "psc", "sources")
-    filters = Filters.from_dict({k: options.pop(k) for k in keys
-                                 if options.get(k) not in (None, ())})
-    store = pipeline.open_store(settings)
+    plural = {"agencies": "agency", "vendors": "vendor", "authorities": "authority",
+              "kinds": "kind", "keywords": "keyword", "sources": "source", "timezone": "tz"}
+    raw = {plural.get(k, k): v for k, v in options.items() if v not in (None, ())}
     try:
-        sub_id = add(store, _clock()(), subscriber=subscriber, filters=filters,
-                     reminder_days=options.pop("remind_days"), **options)
+        new = parse(raw | {"subscriber": subscriber}, cli_option)
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from None
+    store = pipeline.open_store(settings)
+    try:
+        sub_id = insert(store, [new], _clock()())[0]
     finally:
         store.close()
-    out.print(f"subscription {sub_id} added for {subscriber}: {filters.describe()}")
+    out.print(f"subscription {sub_id} added for {new.subscriber}: {new.filters.describe()}",
+              markup=False, highlight=False, soft_wrap=True)
 
 
 @subscribe.command("list")
@@ -303,13 +364,13 @@ def subscribe_list(settings: Settings) -> None:
     table = Table("id", "subscriber", "channel", "target", "cadence", "filters", "state")
     for sub in subs:
         d = describe(sub)
-        table.add_row(str(d["id"]), d["subscriber"], d["channel"], d["target"], d["cadence"],
-                      d["filters"], d["state"])
+        table.add_row(*(Text(str(d[k])) for k in ("id", "subscriber", "channel", "target",
+                                                    "cadence", "filters", "state")))
     out.print(table)
 
 
 @subscribe.command("remove")
-@click.argument("subscription_id", type=int)
+@click.argument("subscription_id", type=SUBSCRIPTION_ID)
 @click.pass_obj
 def subscribe_remove(settings: Settings, subscription_id: int) -> None:
     """Stop a subscription (what it had queued is cancelled)."""
@@ -326,7 +387,7 @@ def subscribe_remove(settings: Settings, subscription_id: int) -> None:
 
 
 @subscribe.command("test")
-@click.argument("subscription_id", type=int)
+@click.argument("subscription_id", type=SUBSCRIPTION_ID)
 @click.pass_obj
 def subscribe_test(settings: Settings, subscription_id: int) -> None:
     """Send a test message to a subscription's channel now."""
@@ -358,21 +419,25 @@ def subscribe_test(settings: Settings, subscription_id: int) -> None:
 
 
 @subscribe.command("import")
-@click.argument("path", type=click.Path(path_type=Path, exists=True))
+@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.pass_obj
 def subscribe_import(settings: Settings, path: Path) -> None:
-    """Add the [[subscription]] tables of a TOML file."""
-    from monitor.subscriptions import import_toml
+    """Add the [[subscription]] tables of a TOML file: all of them, or none if any is
+    invalid. The keys are the `subscribe add` options with underscores (see README,
+    Notifications)."""
+    from monitor.subscriptions import insert, read_import
     from notifications import ConfigurationError
 
-    store = pipeline.open_store(settings)
     try:
-        ids = import_toml(store, path, _clock()())
+        subs = read_import(path)
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from None
+    store = pipeline.open_store(settings)
+    try:
+        ids = insert(store, subs, _clock()())
     finally:
         store.close()
-    out.print(f"imported {len(ids)} subscriptions from {path}")
+    out.print(f"imported {len(ids)} subscriptions from {path}", markup=False, highlight=False)
 
 
 @cli.command()
@@ -388,7 +453,7 @@ def deliver(settings: Settings) -> None:
 
 
 @cli.command()
-@click.argument("subscription_id", type=int)
+@click.argument("subscription_id", type=SUBSCRIPTION_ID)
 @click.argument("token")
 @click.pass_obj
 def unsubscribe(settings: Settings, subscription_id: int, token: str) -> None:
@@ -401,7 +466,9 @@ def unsubscribe(settings: Settings, subscription_id: int, token: str) -> None:
     finally:
         store.close()
     if done is None:
-        raise click.ClickException("that unsubscribe token is not valid for this subscription")
+        raise click.ClickException(f"that unsubscribe token is not valid for subscription "
+                                   f"{subscription_id}; copy ID and TOKEN whole from the "
+                                   "email's unsubscribe link")
     out.print(f"subscription {subscription_id} unsubscribed")
 
 
@@ -510,7 +577,8 @@ def _print_extraction(r: dict[str, Any]) -> None:
 
 
 @cli.command()
-@click.option("--output", type=click.Path(path_type=Path), default=Path("demo-output"),
+@click.option("--output", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("demo-output"),
               show_default=True, help="Where the demo writes its databases and files.")
 @click.pass_obj
 def demo(settings: Settings, output: Path) -> None:
@@ -521,6 +589,7 @@ def demo(settings: Settings, output: Path) -> None:
     """
     from monitor.demo import run_demo
 
+    _check_folder(output, "--output")
     summary = run_demo(output)
     _print_demo(summary)
 
@@ -573,11 +642,15 @@ def _print_demo(summary: dict[str, Any]) -> None:
               "http://127.0.0.1:8001/ (Ctrl-C stops it)")
 
 
+HOST = re.compile(r"[A-Za-z0-9.-]{1,253}|[0-9A-Fa-f:.]{2,45}")  # a name, IPv4 or IPv6
+
+
 @cli.command()
 @click.argument("database", required=False, type=click.Path(path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on (0.0.0.0 to share on your network).")
-@click.option("--port", default=8001, show_default=True, help="0 picks a free port.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535),
+              help="0 picks a free port.")
 @click.pass_obj
 def serve(settings: Settings, database: Path | None, host: str, port: int) -> None:
     """Browse justifications in Datasette: search, facets, questions, feeds and evidence.
@@ -588,6 +661,9 @@ def serve(settings: Settings, database: Path | None, host: str, port: int) -> No
     from monitor.browse import check_public, unsubscriber
     from monitor.browse import serve as run_server
 
+    if not HOST.fullmatch(host):
+        raise click.BadParameter(f"{_cut(host)} is not an address or host name (e.g. "
+                                 "127.0.0.1, 0.0.0.0, ::1)", param_hint="'--host'")
     path = database or settings.public_db
     data_dir = path.parent if database else settings.data_dir
     try:
@@ -606,25 +682,94 @@ def serve(settings: Settings, database: Path | None, host: str, port: int) -> No
 
 
 @cli.command("replay-server")
-@click.option("--port", default=8765, show_default=True, help="0 picks a free port.")
-@click.option("--data", type=click.Path(path_type=Path, exists=True), default=None,
-              help="A folder with samgov.json / fedreg.json (default: the demo data).")
-@click.option("--daily-quota", default=1000, show_default=True,
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="0 picks a free port.")
+@click.option("--data", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              default=None, help="A folder with samgov.json / fedreg.json (default: the demo "
+                                 "data).")
+@click.option("--daily-quota", default=1000, show_default=True, type=click.IntRange(1, None),
               help="Requests per day the key DEMO-KEY may make.")
-def replay_server(port: int, data: Path | None, daily_quota: int) -> None:
-    """Serve the local replay of SAM.gov / the Federal Register on 127.0.0.1 (for trying
-    the tool offline: point SAM_API_BASE, SAM_WEB_BASE and FEDERAL_REGISTER_BASE at it,
-    with SAM_API_KEY=DEMO-KEY)."""
+@click.option("--now", "now_text", default=None, metavar="ISO-DATETIME",
+              help="Where the replay's clock starts (default: 14:00 UTC on the newest "
+                   "posting, 2025-04-30 for the demo data).")
+def replay_server(port: int, data: Path | None, daily_quota: int, now_text: str | None) -> None:
+    """Serve the local replay of SAM.gov / the Federal Register on 127.0.0.1, for trying
+    the CLI offline. It prints the environment to paste into another shell: the base URLs,
+    the key DEMO-KEY, its budget and SOLESOURCE_NOW (the demo data is from April 2025)."""
     from monitor.replay import Dataset, ReplayApp, ReplayServer
 
-    dataset = Dataset.load(data) if data else Dataset.demo()
-    server = ReplayServer(ReplayApp(dataset, keys={"DEMO-KEY": daily_quota}), port=port)
-    out.print(f"replaying on {server.url} — Ctrl-C to stop", soft_wrap=True)
+    try:
+        dataset = Dataset.load(data) if data else Dataset.demo()
+    except (OSError, ValueError) as exc:
+        raise click.BadParameter(f"{data} holds no readable samgov.json ({exc})",
+                                 param_hint="'--data'") from None
+    for name, records in (("samgov.json", dataset.notices), ("fedreg.json",
+                                                            dataset.fr_documents)):
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise click.BadParameter(f"{data}/{name} is not a list of records (JSON objects)",
+                                     param_hint="'--data'")
+    start = _replay_start(dataset if data else None, now_text)
+    began = datetime.now(UTC)
+    app = ReplayApp(dataset, clock=lambda: start + (datetime.now(UTC) - began),
+                    keys={REPLAY_KEY: daily_quota})
+    try:
+        server = ReplayServer(app, port=port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); "
+                                   "pick another --port, or 0 for a free one") from None
+    out.print(f"replaying on {server.url} (its clock starts at {_iso(start)}) — Ctrl-C to "
+              "stop", soft_wrap=True, markup=False, highlight=False)
+    out.print("To use it, paste this into another shell:", highlight=False)
+    out.print(replay_exports(server.url, start, daily_quota), soft_wrap=True, markup=False,
+              highlight=False)
+    out.print("then: solesource poll; solesource status  (solesource backfill --from "
+              f"{(start - timedelta(days=29)).date()} --to {start.date()} finds the rest)",
+              soft_wrap=True, markup=False, highlight=False)
     out.file.flush()
     try:
         server.httpd.serve_forever()
     except KeyboardInterrupt:
         server.stop()
+
+
+REPLAY_KEY = "DEMO-KEY"
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def replay_exports(url: str, start: datetime, daily_quota: int) -> str:
+    """The one line to paste so that the CLI polls the replay at ``url``: base URLs, the
+    replay's key and budget, the pinned clock, and a data folder of its own."""
+    env = {"SAM_API_BASE": url, "SAM_WEB_BASE": url, "FEDERAL_REGISTER_BASE": url,
+           "SAM_API_KEY": REPLAY_KEY, "SAM_DAILY_BUDGET": str(min(daily_quota, 1_000_000)),
+           "SOLESOURCE_NOW": _iso(start), "SOLESOURCE_DATA": "replay-data"}
+    return "export " + " ".join(f"{k}={v}" for k, v in env.items())
+
+
+def _replay_start(dataset: Any, now_text: str | None) -> datetime:
+    """``--now``; else the demo's clock for the demo data (``dataset`` None), else 14:00 UTC
+    on the dataset's newest posting (else now)."""
+    if now_text is not None:
+        try:
+            start = datetime.fromisoformat(now_text.strip())
+        except ValueError:
+            raise click.BadParameter(f"{_cut(now_text)} is not an ISO 8601 date-time (e.g. "
+                                     "2025-04-30T14:00:00Z)", param_hint="'--now'") from None
+        return start if start.tzinfo else start.replace(tzinfo=UTC)
+    if dataset is None:
+        from monitor.demo import DEMO_NOW
+
+        return DEMO_NOW
+    days = [str(d)[:10] for d in (
+        *(n.get("postedDate") for n in dataset.notices),
+        *(d.get("publication_date") for d in dataset.fr_documents)) if d]
+    try:
+        newest = max(date.fromisoformat(d) for d in days)
+    except ValueError:
+        return datetime.now(UTC).replace(microsecond=0)
+    return datetime.combine(newest, datetime.min.time(), UTC).replace(hour=14)
 
 
 def main() -> None:  # pragma: no cover

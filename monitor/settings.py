@@ -6,11 +6,13 @@ Secrets may also be given as ``NAME_FILE`` (a path whose contents are the secret
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_CONFIG_NAMES = ("solesource.toml",)
 
@@ -108,14 +110,22 @@ class Settings:
     def load(
         cls, config: Path | None = None, env: dict[str, str] | None = None, **overrides: Any
     ) -> Settings:
+        """The settings from ``config`` (else $SOLESOURCE_CONFIG, else ./solesource.toml),
+        overridden by ``env`` (default: the process environment) and then by ``overrides``.
+        Every value is checked: a ConfigError names the file and TOML key (``[smtp] port``)
+        or the environment variable, and says what is wanted."""
         env = dict(os.environ if env is None else env)
-        data = _read_toml(config, env)
-        sam_t, fr_t = data.pop("sam", {}), data.pop("federal_register", {})
-        smtp_t = data.pop("smtp", {})
-        sam = SamSettings(**_coerce(SamSettings, sam_t))
-        fr = FederalRegisterSettings(**_coerce(FederalRegisterSettings, fr_t))
-        smtp = SmtpSettings(**_coerce(SmtpSettings, smtp_t))
-        top = _coerce(cls, data)
+        data, where = _read_toml(config, env)
+        try:
+            sam_t, fr_t = data.pop("sam", {}), data.pop("federal_register", {})
+            smtp_t = data.pop("smtp", {})
+            sam = SamSettings(**_coerce(SamSettings, sam_t, "sam"))
+            fr = FederalRegisterSettings(**_coerce(FederalRegisterSettings, fr_t,
+                                                   "federal_register"))
+            smtp = SmtpSettings(**_coerce(SmtpSettings, smtp_t, "smtp"))
+            top = _coerce(cls, data)
+        except ConfigError as exc:
+            raise ConfigError(f"config file {where}: {exc}") from None
         settings = cls(sam=sam, federal_register=fr, smtp=smtp, **top)
         return _apply_env(settings, env).with_overrides(**overrides)
 
@@ -141,87 +151,265 @@ class ConfigError(ValueError):
     """The configuration file or environment holds something we cannot use."""
 
 
-def _read_toml(config: Path | None, env: dict[str, str]) -> dict[str, Any]:
+# Where each settings class lives in the TOML file: error messages name the section a user
+# writes, never the Python class.
+SECTIONS: dict[type, str] = {
+    SamSettings: "sam", FederalRegisterSettings: "federal_register", SmtpSettings: "smtp",
+}
+# SAM.gov's ptype codes (Get Opportunities v2).
+SAM_NOTICE_TYPES = ("u", "p", "a", "r", "s", "o", "g", "k", "i")
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """What a setting may hold beyond its type: a range, a list of choices, a URL."""
+
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+    url: bool = False
+    nonempty: bool = False
+    hint: str = ""
+
+
+RULES: dict[tuple[str, str], _Rule] = {
+    ("sam", "daily_budget"): _Rule(1, 1_000_000, hint="10 for a non-federal key"),
+    ("sam", "page_size"): _Rule(1, 1000, hint="SAM.gov returns at most 1000 a page"),
+    ("sam", "lookback_days"): _Rule(0, 365),
+    ("sam", "notice_types"): _Rule(choices=SAM_NOTICE_TYPES, nonempty=True,
+                                   hint='e.g. ["u", "s", "p"]'),
+    ("sam", "api_base"): _Rule(url=True),
+    ("sam", "web_base"): _Rule(url=True),
+    ("federal_register", "base"): _Rule(url=True),
+    ("federal_register", "term"): _Rule(nonempty=True),
+    ("federal_register", "lookback_days"): _Rule(0, 365),
+    ("federal_register", "per_page"): _Rule(1, 1000),
+    ("federal_register", "feeds"): _Rule(url=True),
+    ("smtp", "host"): _Rule(nonempty=True),
+    ("smtp", "port"): _Rule(1, 65535, hint="587 for starttls, 465 for ssl"),
+    ("smtp", "security"): _Rule(choices=("starttls", "ssl", "none")),
+    ("smtp", "sender"): _Rule(nonempty=True),
+    ("", "data_dir"): _Rule(nonempty=True),
+    ("", "csv_url"): _Rule(url=True),
+    ("", "max_attachment_bytes"): _Rule(1, None),
+    ("", "http_timeout"): _Rule(0.001, 3600),
+    ("", "http_retries"): _Rule(0, 20),
+    ("", "retry_backoff"): _Rule(0, 3600),
+    ("", "fr_interval_minutes"): _Rule(1, 7 * 24 * 60),
+    ("", "extract_workers"): _Rule(0, 256, hint="0 = one per core, at most 4"),
+    ("", "download_workers"): _Rule(1, 64),
+    ("", "extract_queue_timeout"): _Rule(1, 7 * 24 * 3600),
+    ("", "public_url"): _Rule(url=True),
+}
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, so a hostile value cannot flood a message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _label(section: str, key: str) -> str:
+    """How a user names a TOML key: ``[smtp] port`` or, at the top level, ``data_dir``."""
+    return f"[{section}] {key}" if section else key
+
+
+def _kind_of(default: Any) -> str:
+    """The TOML type a setting takes, from its default value."""
+    if isinstance(default, bool):
+        return "boolean"
+    for kind, name in ((int, "whole number"), (float, "number"), (tuple, "list of strings")):
+        if isinstance(default, kind):
+            return name
+    return "string"
+
+
+def _typed(value: Any, default: Any, label: str) -> Any:
+    """``value`` as the type of ``default``; ConfigError naming ``label`` if it is not one."""
+    kind = _kind_of(default)
+    wrong = ConfigError(f"{label} = {_short(value)} is not a {kind}")
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise wrong
+        return value
+    if kind == "whole number":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise wrong
+        return value
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not math.isfinite(value):
+            raise wrong
+        return float(value)
+    if kind == "list of strings":
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{label} = {_short(value)} is not a list of strings "
+                              f"(write it as [\"a\", \"b\"])")
+        return tuple(value)
+    if not isinstance(value, str):
+        shown = "(hidden)" if isinstance(default, Secret) else _short(value)  # never echoed
+        raise ConfigError(f"{label} = {shown} is not a string (put it in quotes)")
+    if isinstance(default, Secret):
+        return Secret(value)
+    if isinstance(default, Path):
+        return Path(value)
+    return value
+
+
+def _check(section: str, key: str, value: Any, label: str) -> None:
+    """Apply the rule for ``section``/``key`` to a typed value; ConfigError naming ``label``."""
+    rule = RULES.get((section, key))
+    if rule is None:
+        return
+    items = value if isinstance(value, tuple) else (value,)
+    shown = int(value) if isinstance(value, float) and value.is_integer() else value
+    hint = f" ({rule.hint})" if rule.hint else ""
+    if rule.nonempty and (not items or any(not str(v).strip() for v in items)):
+        raise ConfigError(f"{label} is empty; give a value{hint}")
+    if rule.low is not None and not rule.low <= value:
+        raise ConfigError(f"{label} = {_short(shown)} is too small: at least "
+                          f"{rule.low:g}{hint}")
+    if rule.high is not None and not value <= rule.high:
+        raise ConfigError(f"{label} = {_short(shown)} is too large: at most "
+                          f"{rule.high:g}{hint}")
+    for item in items:
+        if rule.choices and item not in rule.choices:
+            raise ConfigError(f"{label}: {_short(item)} is not one of "
+                              f"{', '.join(rule.choices)}{hint}")
+        if rule.url and not _is_url(str(item)):
+            raise ConfigError(f"{label} = {_short(item)} is not an http(s) URL "
+                              "(e.g. https://example.org)")
+
+
+def _is_url(text: str) -> bool:
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(
+        c.isspace() or ord(c) < 32 for c in text)
+
+
+def _read_toml(config: Path | None, env: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """The TOML file's tables and its name (for messages); ``{}`` when there is none."""
     path = config or (Path(env["SOLESOURCE_CONFIG"]) if env.get("SOLESOURCE_CONFIG") else None)
     if path is None:
         path = next((Path(n) for n in DEFAULT_CONFIG_NAMES if Path(n).exists()), None)
         if path is None:
-            return {}
+            return {}, ""
     if not path.exists():
         raise ConfigError(f"config file {path} does not exist; create it or drop --config")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not UTF-8 text; it should be a TOML file"
+                          ) from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read ({exc.strerror}); "
+                          "give a TOML file") from None
+    try:
+        return tomllib.loads(text), str(path)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
 
 
-def _coerce(kind: type, values: dict[str, Any]) -> dict[str, Any]:
-    known = {f.name: f for f in kind.__dataclass_fields__.values()}  # type: ignore[attr-defined]
+def _coerce(kind: type, values: Any, section: str = "") -> dict[str, Any]:
+    """Check one TOML table against a settings class: every key known, of the right type
+    and within its rule. Returns the keyword arguments for ``kind``; raises ConfigError
+    naming the TOML section and key."""
+    if not isinstance(values, dict):
+        raise ConfigError(f"[{section}] must be a table (write it as a [{section}] section), "
+                          f"not {_short(values)}")
+    default = kind()
+    known = kind.__dataclass_fields__  # type: ignore[attr-defined]
     out: dict[str, Any] = {}
     for key, value in values.items():
-        if key not in known:
-            raise ConfigError(f"unknown setting {key!r} in [{kind.__name__}]; see README")
-        default = getattr(kind(), key)
-        if isinstance(default, Secret):
-            value = Secret(str(value))
-        elif isinstance(default, tuple):
-            value = tuple(value)
-        elif isinstance(default, Path):
-            value = Path(value)
-        out[key] = value
+        if key not in known or (not section and key in SECTIONS.values()):
+            where = f"in [{section}]" if section else "at the top level"
+            names = ", ".join(k for k in known if k not in SECTIONS.values())
+            if not section:
+                names += " and the sections " + ", ".join(f"[{n}]" for n in SECTIONS.values())
+            raise ConfigError(f"unknown setting {_short(key)} {where}; the known ones are "
+                              f"{names} (see README, Configuration)")
+        label = _label(section, key)
+        out[key] = _typed(value, getattr(default, key), label)
+        _check(section, key, out[key] if not isinstance(out[key], Secret | Path)
+               else str(out[key]), label)
     return out
 
 
 def _secret_from_env(env: dict[str, str], name: str) -> Secret | None:
+    """``NAME`` or the contents of the file named by ``NAME_FILE``; ConfigError naming the
+    variable when that file cannot be read or is empty."""
     if env.get(name):
         return Secret(env[name].strip())
-    if env.get(f"{name}_FILE"):
-        return Secret(Path(env[f"{name}_FILE"]).read_text(encoding="utf-8").strip())
-    return None
+    if not env.get(f"{name}_FILE"):
+        return None
+    path = env[f"{name}_FILE"]
+    try:
+        value = Path(path).read_text(encoding="utf-8").strip()
+    except UnicodeDecodeError:
+        raise ConfigError(f"{name}_FILE={path}: the file is not UTF-8 text; it should hold "
+                          f"only the secret") from None
+    except OSError as exc:
+        raise ConfigError(f"{name}_FILE={path}: cannot read it ({exc.strerror}); point "
+                          f"{name}_FILE at the file holding the secret, or set {name}") from None
+    if not value:
+        raise ConfigError(f"{name}_FILE={path}: the file is empty; put the secret in it")
+    return Secret(value)
+
+
+# Environment variables over TOML keys: (variable, section, key).
+ENV_SETTINGS: tuple[tuple[str, str, str], ...] = (
+    ("SAM_DAILY_BUDGET", "sam", "daily_budget"),
+    ("SAM_API_BASE", "sam", "api_base"),
+    ("SAM_WEB_BASE", "sam", "web_base"),
+    ("FEDERAL_REGISTER_BASE", "federal_register", "base"),
+    ("SOLESOURCE_DATA", "", "data_dir"),
+    ("SMTP_HOST", "smtp", "host"),
+    ("SMTP_PORT", "smtp", "port"),
+    ("SMTP_SECURITY", "smtp", "security"),
+    ("SMTP_USERNAME", "smtp", "username"),
+    ("SMTP_FROM", "smtp", "sender"),
+    ("SOLESOURCE_EXTRACT_WORKERS", "", "extract_workers"),
+    ("SOLESOURCE_PUBLIC_URL", "", "public_url"),
+)
+ENV_SECRETS: tuple[tuple[str, str, str], ...] = (
+    ("SAM_API_KEY", "sam", "api_key"),
+    ("SMTP_PASSWORD", "smtp", "password"),
+    ("SOLESOURCE_SECRET_KEY", "", "secret_key"),
+    ("SOLESOURCE_EXTRACT_QUEUE", "", "extract_queue"),
+)
+_ATTR = {"sam": "sam", "federal_register": "federal_register", "smtp": "smtp"}
+
+
+def _from_env(text: str, default: Any, name: str) -> Any:
+    """An environment variable's text as the type of ``default``."""
+    kind = _kind_of(default)
+    try:
+        if kind == "whole number":
+            return int(text.strip())
+        if kind == "number":
+            return float(text.strip())
+    except ValueError:
+        raise ConfigError(f"{name}={_short(text)} is not a {kind}") from None
+    return Path(text) if isinstance(default, Path) else text
+
+
+def _set(s: Settings, section: str, key: str, value: Any) -> Settings:
+    if not section:
+        return replace(s, **{key: value})
+    part = getattr(s, _ATTR[section])
+    return replace(s, **{_ATTR[section]: replace(part, **{key: value})})
 
 
 def _apply_env(s: Settings, env: dict[str, str]) -> Settings:
-    sam = s.sam
-    if (key := _secret_from_env(env, "SAM_API_KEY")) is not None:
-        sam = replace(sam, api_key=key)
-    for name, attr, conv in (
-        ("SAM_DAILY_BUDGET", "daily_budget", int),
-        ("SAM_API_BASE", "api_base", str),
-        ("SAM_WEB_BASE", "web_base", str),
-    ):
+    """Environment variables over the TOML file, each checked by the rule of the key it
+    replaces; ConfigError naming the variable."""
+    for name, section, key in ENV_SECRETS:
+        if (secret := _secret_from_env(env, name)) is not None:
+            s = _set(s, section, key, secret)
+    for name, section, key in ENV_SETTINGS:
         if env.get(name):
-            try:
-                sam = replace(sam, **{attr: conv(env[name])})
-            except ValueError:
-                raise ConfigError(f"{name}={env[name]!r} is not a valid {conv.__name__}") from None
-    s = replace(s, sam=sam)
-    if env.get("FEDERAL_REGISTER_BASE"):
-        fr = replace(s.federal_register, base=env["FEDERAL_REGISTER_BASE"])
-        s = replace(s, federal_register=fr)
-    if env.get("SOLESOURCE_DATA"):
-        s = replace(s, data_dir=Path(env["SOLESOURCE_DATA"]))
-    smtp = s.smtp
-    if (password := _secret_from_env(env, "SMTP_PASSWORD")) is not None:
-        smtp = replace(smtp, password=password)
-    for name, attr, conv in (("SMTP_HOST", "host", str), ("SMTP_PORT", "port", int),
-                             ("SMTP_SECURITY", "security", str),
-                             ("SMTP_USERNAME", "username", str), ("SMTP_FROM", "sender", str)):
-        if env.get(name):
-            try:
-                smtp = replace(smtp, **{attr: conv(env[name])})
-            except ValueError:
-                raise ConfigError(f"{name}={env[name]!r} is not a valid {conv.__name__}") from None
-    s = replace(s, smtp=smtp)
-    if (key := _secret_from_env(env, "SOLESOURCE_SECRET_KEY")) is not None:
-        s = replace(s, secret_key=key)
-    if env.get("SOLESOURCE_EXTRACT_WORKERS"):
-        try:
-            s = replace(s, extract_workers=int(env["SOLESOURCE_EXTRACT_WORKERS"]))
-        except ValueError:
-            raise ConfigError(f"SOLESOURCE_EXTRACT_WORKERS={env['SOLESOURCE_EXTRACT_WORKERS']!r}"
-                              " is not a whole number") from None
-    if (queue := _secret_from_env(env, "SOLESOURCE_EXTRACT_QUEUE")) is not None:
-        s = replace(s, extract_queue=queue)
-    if env.get("SOLESOURCE_PUBLIC_URL"):
-        s = replace(s, public_url=env["SOLESOURCE_PUBLIC_URL"])
+            default = getattr(getattr(s, _ATTR[section]) if section else s, key)
+            value = _from_env(env[name], default, name)
+            _check(section, key, str(value) if isinstance(value, Path) else value, name)
+            s = _set(s, section, key, value)
     return s
