@@ -40,6 +40,8 @@ SKIP = {
     "make test": "the suite this test is part of",
     '.venv/bin/pytest -m "not slow"': "the suite this test is part of",
     "make lint": "make re-installs .venv when pyproject.toml changed; CI runs ruff itself",
+    "make train": "refits the vendor model in the source tree; tests/test_vendor_model.py runs "
+                  "the same script with --check",
     "python3 -m venv .venv && .venv/bin/pip install -e .":
         "installs from a package index; this suite runs inside that install",
     "pip install 'solesource[queue]'": "installs from a package index",
