@@ -253,10 +253,10 @@ def test_a_refused_target_fails_alone(world, sinks, clock):
     assert states == {good_email: "sent", bad: "dead", bad + 1: "sent"}
     errors = {r[0] for r in store.private.execute(
         "select last_error from outbox where subscription_id = ?", [bad])}
-    assert errors and all("private address" in e for e in errors), errors
+    assert errors and all("private or reserved address" in e for e in errors), errors
     state, reason = store.private.execute(
         "select state, disabled_reason from subscriptions where id = ?", [bad]).fetchone()
-    assert state == "disabled" and "private address" in reason
+    assert state == "disabled" and "private or reserved address" in reason
     told = [m for m in sinks["smtp"].received if m.rcpt_tos == ["owner@example.test"]]
     assert len(told) == 1 and "paused" in told[0].message["Subject"]
     assert [m for m in sinks["smtp"].received if m.rcpt_tos == ["r@example.test"]]
