@@ -26,6 +26,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import tomllib
 from collections.abc import Iterator
 from dataclasses import fields
@@ -37,6 +38,7 @@ import pytest
 import yaml
 
 from monitor.lock import hold
+from monitor.replay import Dataset, ReplayApp, ReplayServer
 from monitor.settings import Secret, Settings
 from monitor.task_queue import QUEUE_NAME
 from tests.conftest import KEY, ROOT
@@ -315,6 +317,32 @@ def test_the_timer_unit_command_polls_the_replay(tmp_path: Path, served: str) ->
         assert public.execute("select count(*) from notices").fetchone()[0] > 0
     finally:
         public.close()
+
+
+@pytest.mark.slow
+def test_the_daemon_stops_cleanly_on_the_units_kill_signal(tmp_path: Path) -> None:
+    """systemd sends KillSignal= to every process of the unit: `run` must end in order,
+    here in the middle of its first cycle (the replay has just been asked for something)."""
+    app, asked = ReplayApp(Dataset.demo(), keys={KEY: 1000}), threading.Event()
+    app.on_request = lambda _request, _seq: asked.set()
+    kill = signal.Signals[unit("solesource.service").get("Service", "KillSignal")]
+    with ReplayServer(app) as url:
+        argv, env, data = as_the_unit_runs("solesource.service", tmp_path)
+        env |= {"SAM_API_KEY": KEY, "SAM_API_BASE": url, "SAM_WEB_BASE": url,
+                "FEDERAL_REGISTER_BASE": url, "SOLESOURCE_NOW": "2025-04-30T14:00:00+00:00",
+                "SAM_DAILY_BUDGET": "1000", "SOLESOURCE_ALLOW_LOOPBACK": "1"}
+        proc = subprocess.Popen(argv, cwd=data, env=env, text=True, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            assert asked.wait(timeout=120), "the daemon never polled the replay"
+            os.killpg(proc.pid, kill)  # the whole process group, as systemd's control group
+            _, err = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    assert proc.returncode == 0, f"exit {proc.returncode} on {kill.name}:\n{err[-3000:]}"
+    assert "stopped" in err and "Traceback" not in err, err[-3000:]
 
 
 def test_a_tick_beside_another_writer_counts_as_a_skip(tmp_path: Path) -> None:
