@@ -478,8 +478,9 @@ def unsubscribe(settings: Settings, subscription_id: int, token: str) -> None:
 def run(settings: Settings, once: bool) -> None:
     """The daemon: Federal Register every 30 minutes, SAM.gov as often as the budget allows."""
     with _exclusive(settings):
-        console.print("solesource running; Ctrl-C to stop")
-        try:
+        try:  # a Ctrl-C right after the banner is a clean stop too
+            if not once:
+                console.print("solesource running; Ctrl-C to stop")
             pipeline.run_forever(settings, clock=_clock(), max_cycles=1 if once else None)
         except KeyboardInterrupt:
             console.print("stopped")
