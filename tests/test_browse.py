@@ -11,6 +11,7 @@ from typing import Any
 
 import feedparser
 import pytest
+from markupsafe import escape
 
 from monitor import pipeline
 from monitor.browse import check_public, make_datasette
@@ -340,6 +341,37 @@ def test_a_reader_holding_the_database_does_not_block_the_poller(demo_app, setti
 
 
 # --- Browsing (issue 15, finding 10) -----------------------------------------------------------
+
+SCANNED_FIRST = ["posted_date", "agency", "vendor", "amount_usd", "authority", "next_deadline",
+                 "title"]
+
+
+def header_columns(html: str) -> list[str]:
+    return re.findall(r'<th [^>]*data-column="([^"]+)"', html)
+
+
+def test_justifications_table_leads_with_what_a_reporter_scans(ds: Any) -> None:
+    html = get(ds, "/solesource/justifications").text
+    columns = header_columns(html)
+    assert columns[:7] == SCANNED_FIRST
+    assert len(columns) == len(set(columns)) and "rationale" in columns  # nothing lost
+    # each row's cells are in the same order as the headings
+    first_row = html.split("<tbody>")[1].split("</tr>")[0]
+    assert re.findall(r'<td class="col-([a-z_]+) ', first_row) == columns
+    # descriptions are in the column menus, not a wall of text above the table
+    assert 'class="column-descriptions"' not in html
+    assert 'data-column="amount_usd"' in html and 'data-column-description="The headline amount' \
+        in html
+    # long text is cut in the table, in full on the row page
+    rationale = get(ds, "/solesource/justifications.json?_shape=array&notice_id="
+                    + AMENDMENT.replace(":", "%3A")).json()[0]["rationale"]
+    assert len(rationale) > 100
+    row_html = html.split(f'{AMENDMENT.replace(":", "~3A")}"')[1].split("</tr>")[0]
+    cell = re.search(r'<td class="col-rationale type-str">(.*?)</td>', row_html, re.S)
+    assert cell and cell.group(1).endswith("…") and len(cell.group(1)) <= 81
+    page = get(ds, "/solesource/justifications/" + AMENDMENT.replace(":", "~3A")).text
+    assert str(escape(rationale)) in page
+
 
 def test_earlier_notice_link_opens_the_earlier_notice(ds: Any) -> None:
     page = get(ds, "/solesource/justifications/" + AMENDMENT.replace(":", "~3A")).text

@@ -25,8 +25,8 @@ NAME = "solesource"
 PRIVATE_TABLES = {"subscribers", "subscriptions", "outbox", "deliveries", "secrets", "quota",
                   "cursors", "runs"}
 SETTINGS = {"sql_time_limit_ms": 3000, "facet_time_limit_ms": 500, "default_page_size": 50,
-            "suggest_facets": False,
-            "truncate_cells_html": 300, "max_returned_rows": 2000}
+            "suggest_facets": False, "default_facet_size": 5,
+            "truncate_cells_html": 80, "max_returned_rows": 2000}
 
 
 def check_public(path: Path, private_path: Path | None = None) -> None:

@@ -72,10 +72,24 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
     return None
 
 
+def metadata_without_column_descriptions(datasette: Any, table: str) -> dict[str, Any]:
+    """The table's metadata as the table page gets it, less ``columns``: Datasette shows
+    those descriptions in each column's menu, so the list above the table is left out."""
+    metadata = dict((datasette.metadata("databases") or {}).get(DATABASE, {})
+                    .get("tables", {}).get(table, {}))
+    datasette.update_with_inherited_metadata(metadata)
+    metadata.pop("columns", None)
+    return metadata
+
+
 @hookimpl
 def extra_template_vars(template: str, database: str | None, table: str | None,
                         view_name: str, request: Any, datasette: Any) -> Any:
-    if view_name != "row" or database != DATABASE or table != "justifications":
+    if database != DATABASE or table is None:
+        return None
+    if view_name == "table":
+        return {"metadata": metadata_without_column_descriptions(datasette, table)}
+    if view_name != "row" or table != "justifications":
         return None
 
     async def evidence() -> dict[str, Any]:
