@@ -492,3 +492,25 @@ def test_demo_email_unsubscribe_link_works_under_the_readme_serve_command(
     finally:
         db.close()
     assert not (tmp_path / "solesource-data").exists()  # nothing created beside it
+
+
+def test_hostile_sorts_and_notice_addresses_never_give_500(ds: Any) -> None:
+    """Any _sort/_sort_desc value and any /-/notice/ path: a page, a redirect, 400 or 404."""
+    from urllib.parse import quote
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+    fmt = st.sampled_from(["", ".json", ".atom", ".csv"])
+    table = st.sampled_from(["justifications", "notices", "agency_totals", "evidence"])
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(table, fmt, st.sampled_from(["_sort", "_sort_desc"]), text, text)
+    def check(table: str, fmt: str, key: str, value: str, notice: str) -> None:
+        for path in (f"/solesource/{table}{fmt}?{key}={quote(value)}",
+                     f"/-/notice/{quote(notice, safe='/')}"):
+            status = get(ds, path).status_code
+            assert status in {200, 302, 400, 404}, (path, status)
+
+    check()
