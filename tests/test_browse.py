@@ -4,12 +4,14 @@ client (JSON and HTML), and the reading tables the extract stage keeps for it.""
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import feedparser
 import pytest
+from markupsafe import escape
 
 from monitor import pipeline
 from monitor.browse import check_public, make_datasette
@@ -336,3 +338,179 @@ def test_a_reader_holding_the_database_does_not_block_the_poller(demo_app, setti
     assert reader.execute("select count(*) from notices").fetchone()[0] == before + 40
     reader.close()
     assert statuses and set(statuses) == {200}
+
+
+# --- Browsing (issue 15, finding 10) -----------------------------------------------------------
+
+SCANNED_FIRST = ["posted_date", "agency", "vendor", "amount_usd", "authority", "next_deadline",
+                 "title"]
+
+
+def header_columns(html: str) -> list[str]:
+    return re.findall(r'<th [^>]*data-column="([^"]+)"', html)
+
+
+def test_justifications_table_leads_with_what_a_reporter_scans(ds: Any) -> None:
+    html = get(ds, "/solesource/justifications").text
+    columns = header_columns(html)
+    assert columns[:7] == SCANNED_FIRST
+    assert len(columns) == len(set(columns)) and "rationale" in columns  # nothing lost
+    # each row's cells are in the same order as the headings
+    first_row = html.split("<tbody>")[1].split("</tr>")[0]
+    assert re.findall(r'<td class="col-([a-z_]+) ', first_row) == columns
+    # descriptions are in the column menus, not a wall of text above the table
+    assert 'class="column-descriptions"' not in html
+    assert 'data-column="amount_usd"' in html and 'data-column-description="The headline amount' \
+        in html
+    # long text is cut in the table, in full on the row page
+    rationale = get(ds, "/solesource/justifications.json?_shape=array&notice_id="
+                    + AMENDMENT.replace(":", "%3A")).json()[0]["rationale"]
+    assert len(rationale) > 100
+    row_html = html.split(f'{AMENDMENT.replace(":", "~3A")}"')[1].split("</tr>")[0]
+    cell = re.search(r'<td class="col-rationale type-str">(.*?)</td>', row_html, re.S)
+    assert cell and cell.group(1).endswith("…") and len(cell.group(1)) <= 81
+    page = get(ds, "/solesource/justifications/" + AMENDMENT.replace(":", "~3A")).text
+    assert str(escape(rationale)) in page
+
+
+def test_earlier_notice_link_opens_the_earlier_notice(ds: Any) -> None:
+    page = get(ds, "/solesource/justifications/" + AMENDMENT.replace(":", "~3A")).text
+    href = re.search(r'<a class="earlier-notice" href="([^"]+)">earlier notice</a>', page)
+    assert href, "no earlier-notice link on the amendment's page"
+    earlier = get(ds, href.group(1))
+    assert earlier.status_code == 200, (href.group(1), earlier.status_code)
+    assert ORIGINAL in earlier.text and "/solesource/notices/" in href.group(1)
+    assert ORIGINAL.replace(":", "~3A") in href.group(1)
+    # in the tables too: previous_notice_id is that notice, not the end of its chain
+    table = get(ds, "/solesource/justifications?notice_id=" + AMENDMENT.replace(":", "%3A")).text
+    cell = re.search(r'<td class="col-previous_notice_id[^"]*"><a href="([^"]+)">', table)
+    assert cell and get(ds, cell.group(1)).status_code == 200
+    assert cell.group(1) == href.group(1)
+
+
+def test_feeds_and_bad_addresses_are_404_or_400_never_500(ds: Any) -> None:
+    notices = get(ds, "/solesource/notices.atom")
+    assert notices.status_code == 200
+    feed = feedparser.parse(notices.text)
+    assert not feed.bozo and len(feed.entries) == 15
+    assert all(e.link.split("/-/notice/")[1] for e in feed.entries)
+    for table in ("raw_records", "agency_totals", "vendor_totals", "attachments"):
+        response = get(ds, f"/solesource/{table}.atom")
+        assert response.status_code == 404, (table, response.status_code)
+        assert "no feed of this list" in response.text
+        assert "atom" not in re.findall(r"This data as (.*?)</p>", get(
+            ds, f"/solesource/{table}").text, re.S)[0]
+    for path in ("/-/notice/a/b", "/-/notice/a~2Fb", "/-/nothing/here/at/all"):
+        assert get(ds, path).status_code == 404, path
+    for path in ("/solesource/justifications?_sort=nonexistent",
+                 "/solesource/justifications.json?_sort_desc=nonexistent",
+                 "/solesource/justifications.atom?_sort=nonexistent",
+                 "/solesource/notices?_sort=title&_sort_desc=title"):
+        response = get(ds, path)
+        assert response.status_code == 400, (path, response.status_code)
+    bad = get(ds, "/solesource/justifications.json?_sort=nonexistent").json()
+    assert bad["error"].startswith("Cannot sort by 'nonexistent': no such column")
+
+
+def test_deadlines_count_from_the_newest_posting_like_the_other_questions(ds: Any) -> None:
+    newest = rows(ds, "/solesource/justifications.json?_size=1")[0]["posted_date"]
+    assert newest == "2025-04-29"
+    deadlines = rows(ds, "/solesource/deadlines_next_14_days.json")  # no as_of
+    assert [(r["deadline"], r["vendor"]) for r in deadlines] == [
+        ("2025-05-09", "Jackson Laboratory")]  # May 14 is 15 days after April 29
+    assert rows(ds, "/solesource/deadlines_next_14_days.json?as_of=2025-05-01")[1][
+        "vendor"] == "Firefly Aerospace Inc."
+    page = get(ds, "/solesource/deadlines_next_14_days").text
+    assert "from the newest posting" in page
+
+
+def test_question_pages_lead_with_the_answer(ds: Any) -> None:
+    for name in ("urgency_by_agency", "deadlines_next_14_days", "largest_this_month"):
+        html = get(ds, f"/solesource/{name}").text
+        assert 'id="sql-query"' not in html and "from justifications" not in body(html), name
+        assert "_show_sql=1" in html, name  # Datasette's "show" link
+        assert "rows-and-columns" in html or "0 results" in html, name
+        title = re.search(r"<title>(.*?)</title>", html, re.S)
+        assert title and "select" not in title.group(1), (name, title)
+        shown = get(ds, f"/solesource/{name}?_show_sql=1").text
+        assert 'id="sql-query"' in shown and "from justifications" in body(shown), name
+
+
+def body(html: str) -> str:
+    """What a visitor sees: the page body without its scripts."""
+    return re.sub(r"<script.*?</script>", "", html.split("<body", 1)[1], flags=re.S)
+
+
+def test_demo_email_unsubscribe_link_works_under_the_readme_serve_command(
+        demo: Path, tmp_path: Path) -> None:
+    """README: `solesource demo --output demo-output`, then `solesource serve
+    demo-output/solesource.db` from the same folder, without a data folder of its own."""
+    import email
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    import httpx
+
+    from tests.conftest import ROOT
+
+    out = tmp_path / "demo-output"
+    out.mkdir()
+    for name in ("solesource.db", "private.db"):
+        shutil.copy(demo / name, out / name)
+    shutil.copytree(demo / "mail", out / "mail")
+    eml = next((out / "mail").glob("*.eml"))
+    header = email.message_from_bytes(eml.read_bytes())["List-Unsubscribe"]
+    link = "".join(header.split()).strip("<>")
+    assert link.startswith("http://127.0.0.1:8001/-/unsubscribe?s=")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOLESOURCE_")}
+    env |= {"COLUMNS": "200", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "serve", "demo-output/solesource.db", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        started = re.search(r"on (http://127\.0\.0\.1:\d+/)", line)
+        assert started, f"serve did not start: {line}"
+        url = link.replace("http://127.0.0.1:8001/", started.group(1))
+        with httpx.Client(timeout=30) as client:
+            ask = client.get(url)
+            assert ask.status_code == 200, ask.text[:300]
+            assert 'method="post"' in ask.text
+            done = client.post(url, data={"List-Unsubscribe": "One-Click"})
+            assert done.status_code == 200 and "You are unsubscribed" in done.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    sid = int(re.search(r"s=(\d+)", link).group(1))
+    db = sqlite3.connect(out / "private.db")
+    try:
+        assert db.execute("select state from subscriptions where id = ?",
+                          [sid]).fetchone()[0] == "unsubscribed"
+    finally:
+        db.close()
+    assert not (tmp_path / "solesource-data").exists()  # nothing created beside it
+
+
+def test_hostile_sorts_and_notice_addresses_never_give_500(ds: Any) -> None:
+    """Any _sort/_sort_desc value and any /-/notice/ path: a page, a redirect, 400 or 404."""
+    from urllib.parse import quote
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+    fmt = st.sampled_from(["", ".json", ".atom", ".csv"])
+    table = st.sampled_from(["justifications", "notices", "agency_totals", "evidence"])
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(table, fmt, st.sampled_from(["_sort", "_sort_desc"]), text, text)
+    def check(table: str, fmt: str, key: str, value: str, notice: str) -> None:
+        for path in (f"/solesource/{table}{fmt}?{key}={quote(value)}",
+                     f"/-/notice/{quote(notice, safe='/')}"):
+            status = get(ds, path).status_code
+            assert status in {200, 302, 400, 404}, (path, status)
+
+    check()

@@ -85,3 +85,30 @@ def test_the_demo_prints_how_to_browse(tmp_path: Path) -> None:
                             env=dict(os.environ, COLUMNS="200"), timeout=300)
     assert result.returncode == 0, result.stderr
     assert f"solesource serve {tmp_path / 'solesource.db'}" in result.stdout
+
+
+def test_justifications_table_fits_a_1400_by_900_screen(server: str) -> None:
+    """What a reporter scans first is on screen without scrolling sideways, the rows are short,
+    and the column descriptions are in each column's menu instead of above the table."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with browser_page() as page:
+        page.set_viewport_size({"width": 1400, "height": 900})
+        page.goto(server + "solesource/justifications")
+        page.screenshot(path=str(ARTIFACTS / "datasette-justifications-table.png"),
+                        timeout=60000)
+        headings = [h.split()[0] for h in page.locator(
+            "table.rows-and-columns th").all_inner_texts()[:7]]
+        assert headings == ["posted_date", "agency", "vendor", "amount_usd", "authority",
+                            "next_deadline", "title"]
+        for column in ("amount_usd", "title"):
+            box = page.locator(f"table.rows-and-columns th.col-{column}").bounding_box()
+            assert box and box["x"] + box["width"] <= 1400, (column, box)
+        rows = page.locator("table.rows-and-columns tbody tr")
+        first = rows.first.bounding_box()
+        assert first and first["y"] + first["height"] <= 900, first  # above the fold
+        heights = [rows.nth(i).bounding_box()["height"] for i in range(rows.count())]
+        assert len(heights) == 13 and max(heights) <= 90, heights
+        assert page.locator("dl.column-descriptions").count() == 0
+        page.click("th.col-amount_usd svg.dropdown-menu-icon")
+        description = page.locator(".dropdown-menu .dropdown-column-description")
+        assert "headline amount" in description.inner_text()

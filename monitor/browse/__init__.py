@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from monitor import schema
-from monitor.settings import ConfigError, Settings
+from monitor.settings import ConfigError, Secret, Settings
 from monitor.store import open_db
 
 HERE = Path(__file__).parent
@@ -25,8 +25,8 @@ NAME = "solesource"
 PRIVATE_TABLES = {"subscribers", "subscriptions", "outbox", "deliveries", "secrets", "quota",
                   "cursors", "runs"}
 SETTINGS = {"sql_time_limit_ms": 3000, "facet_time_limit_ms": 500, "default_page_size": 50,
-            "suggest_facets": False,
-            "truncate_cells_html": 300, "max_returned_rows": 2000}
+            "suggest_facets": False, "default_facet_size": 5,
+            "truncate_cells_html": 80, "max_returned_rows": 2000}
 
 
 def check_public(path: Path, private_path: Path | None = None) -> None:
@@ -67,21 +67,58 @@ class Options:
     unsubscribe: Unsubscribe | None = None
 
 
-def unsubscriber(settings: Settings, clock: Callable[[], datetime]) -> Unsubscribe | None:
-    """The unsubscribe handler for links in emails, if the private database is here."""
-    if not settings.private_db.exists():
-        return None
+@dataclass(frozen=True)
+class Unsubscriber:
+    """Handles the signed unsubscribe links in emails against one private database.
 
-    def handle(subscription_id: int, token: str) -> bool | None:
+    Calling it with ``(subscription_id, token)`` returns None when the token is not valid for
+    that subscription, else whether the subscription was active until now."""
+    settings: Settings
+    clock: Callable[[], datetime]
+
+    def __call__(self, subscription_id: int, token: str) -> bool | None:
         from monitor.pipeline import open_store
         from monitor.subscriptions import unsubscribe_with_token
 
-        store = open_store(settings)
+        store = open_store(self.settings)
         try:
-            return unsubscribe_with_token(store, settings, subscription_id, token, clock())
+            return unsubscribe_with_token(store, self.settings, subscription_id, token,
+                                          self.clock())
         finally:
             store.close()
-    return handle
+
+    def serving(self, public_db: Path) -> Unsubscriber | None:
+        """The handler for the private database that belongs with ``public_db``: the
+        configured one when ``public_db`` is the configured public database, else the
+        ``private.db`` beside it (``solesource serve demo-output/solesource.db`` answers the
+        demo email's links). A private database found beside another folder's public one
+        signs with the key stored in it, not the configured ``secret_key``. None when there
+        is no private database to check tokens against."""
+        settings = self.settings
+        if public_db.resolve() != settings.public_db.resolve():
+            beside = public_db.parent / settings.private_db.name
+            if not beside.is_file():
+                return None
+            settings = replace(settings, data_dir=public_db.parent, secret_key=Secret(""))
+        if not settings.private_db.is_file():
+            return None
+        return Unsubscriber(settings, self.clock)
+
+
+def unsubscriber(settings: Settings, clock: Callable[[], datetime]) -> Unsubscriber:
+    """The unsubscribe handler for links in emails; ``make_datasette`` binds it to the private
+    database that goes with the database being served (see ``Unsubscriber.serving``)."""
+    return Unsubscriber(settings, clock)
+
+
+def quiet_datasette_errors() -> None:
+    """Datasette 0.65 prints every error (every 404 too) with rich's traceback and its local
+    variables — request addresses with their tokens included — and crashes with a 500 on a
+    path no route matches (rich's print_exception outside an ``except`` block). Turned off:
+    errors are rendered as pages and real failures still go to the log."""
+    import datasette.handle_exception as handle_exception
+
+    handle_exception.rich = None  # type: ignore[attr-defined]
 
 
 def make_datasette(path: Path, data_dir: Path | None = None,
@@ -90,7 +127,8 @@ def make_datasette(path: Path, data_dir: Path | None = None,
     """A configured Datasette instance over the public database at ``path``.
 
     ``unsubscribe(subscription_id, token)`` handles the signed links in emails (it is the one
-    thing that touches the private database, and only through that function)."""
+    thing that touches the private database, and only through that function); an
+    ``Unsubscriber`` is bound to the private database that belongs with ``path``."""
     from datasette.app import Datasette
     from datasette.database import Database
     from datasette.plugins import pm
@@ -98,6 +136,9 @@ def make_datasette(path: Path, data_dir: Path | None = None,
     from monitor.browse import plugin
 
     check_public(path, private_path)
+    quiet_datasette_errors()
+    if isinstance(unsubscribe, Unsubscriber):
+        unsubscribe = unsubscribe.serving(path)
     open_db(path, schema.public).close()  # bring an older database's schema up to date
     if not pm.is_registered(plugin):
         pm.register(plugin, name="solesource")

@@ -1,7 +1,8 @@
 """Atom feeds of any table, view or canned query whose rows are notices.
 
-A result with ``notice_id`` and ``title`` columns can be followed in a feed reader by adding
-``.atom`` to its address (Datasette shows the link). Entries link to the notice's page here;
+A result with ``notice_id`` (or, in ``notices``, ``id``) and ``title`` columns can be followed
+in a feed reader by adding ``.atom`` to its address (Datasette shows the link); any other
+result has no feed (404). Entries link to the notice's page here;
 their content is plain text, so nothing in a document can become markup in a reader.
 """
 
@@ -12,7 +13,7 @@ import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import NotFound, Response
 
 from monitor.browse.links import notice_path
 
@@ -48,9 +49,28 @@ def _summary(row: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def notice_columns(columns: list[str], table: str | None) -> dict[str, str] | None:
+    """How a result's columns map to an entry's notice id and title, or None when its rows
+    are not notices (then there is no feed of it)."""
+    key = "id" if table == "notices" else "notice_id"
+    if {key, "title"} <= set(columns):
+        return {"notice_id": key, "title": "title"}
+    return None
+
+
+def can_render(columns: list[str], table: str | None = None) -> bool:
+    """Whether Datasette offers the ``atom`` link for this result."""
+    return notice_columns(columns, table) is not None
+
+
 async def atom_feed(datasette: Any, request: Any, rows: list[Any], columns: list[str],
                     sql: str, query_name: str | None, database: str, table: str | None,
                     data: dict[str, Any]) -> Response:
+    """The Atom document for a result that lists notices; 404 (NotFound) for any other."""
+    mapping = notice_columns(columns, table)
+    if mapping is None:
+        raise NotFound("There is no feed of this list: its rows are not notices. "
+                       "Use .json or .csv instead.")
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     title = None
@@ -65,6 +85,8 @@ async def atom_feed(datasette: Any, request: Any, rows: list[Any], columns: list
     base = request.url.split("/", 3)[:3]
     origin = "/".join(base)
     items = [dict(zip(columns, row, strict=False)) for row in rows]
+    if mapping["notice_id"] != "notice_id":
+        items = [item | {"notice_id": item[mapping["notice_id"]]} for item in items]
     stamps = [_timestamp(next((r.get(c) for c in DATE_COLUMNS if r.get(c)), None))
               for r in items]
     ET.SubElement(feed, f"{{{ATOM}}}updated").text = max(stamps, default="1970-01-01T00:00:00Z")

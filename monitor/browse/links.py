@@ -17,3 +17,9 @@ def notice_path(notice_id: str) -> str:
     """``/-/notice/<id>``: redirects to the justification page, or to the notice that
     superseded it, or to the notice's row."""
     return f"/-/notice/{tilde_encode(notice_id)}"
+
+
+def notice_row_path(notice_id: str) -> str:
+    """``/solesource/notices/<id>``: that notice itself, even when a later notice superseded
+    it (``notice_path`` would follow the chain to the latest)."""
+    return f"/solesource/notices/{tilde_encode(notice_id)}"

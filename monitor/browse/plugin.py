@@ -13,11 +13,12 @@ from urllib.parse import quote as urlquote
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import NotFound, Response
+from datasette.views.base import DatasetteError
 from markupsafe import Markup, escape
 
 from monitor.attachments import StoredFileError, read_verified
-from monitor.browse.feeds import atom_feed
-from monitor.browse.links import notice_path
+from monitor.browse.feeds import atom_feed, can_render
+from monitor.browse.links import notice_path, notice_row_path
 
 DATABASE = "solesource"
 MONEY = {"amount_usd", "total_usd", "largest_usd", "amount_before", "amount_after",
@@ -54,6 +55,9 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
         return None
     if not value or not isinstance(value, str):
         return None
+    if column == "previous_notice_id":  # that notice itself, not where its chain ends
+        return Markup(f'<a href="{escape(datasette.urls.path(notice_row_path(value)))}">'
+                      f"{escape(value)}</a>")
     if column in NOTICE_LINKS and not (table == "justifications" and column == "notice_id"):
         return Markup(f'<a href="{escape(datasette.urls.path(notice_path(value)))}">'
                       f"{escape(value)}</a>")
@@ -68,10 +72,24 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
     return None
 
 
+def metadata_without_column_descriptions(datasette: Any, table: str) -> dict[str, Any]:
+    """The table's metadata as the table page gets it, less ``columns``: Datasette shows
+    those descriptions in each column's menu, so the list above the table is left out."""
+    metadata = dict((datasette.metadata("databases") or {}).get(DATABASE, {})
+                    .get("tables", {}).get(table, {}))
+    datasette.update_with_inherited_metadata(metadata)
+    metadata.pop("columns", None)
+    return metadata
+
+
 @hookimpl
 def extra_template_vars(template: str, database: str | None, table: str | None,
                         view_name: str, request: Any, datasette: Any) -> Any:
-    if view_name != "row" or database != DATABASE or table != "justifications":
+    if database != DATABASE or table is None:
+        return None
+    if view_name == "table":
+        return {"metadata": metadata_without_column_descriptions(datasette, table)}
+    if view_name != "row" or table != "justifications":
         return None
 
     async def evidence() -> dict[str, Any]:
@@ -94,6 +112,24 @@ def highlight(quote: str, value: str | None) -> Markup:
             pattern = re.compile(r"\s+".join(words), re.I)
             text = pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", text)
     return Markup(text)
+
+
+BAD_SORT = re.compile(r"Cannot sort table by (?P<column>.*)"
+                      r"|Cannot use _sort and _sort_desc at the same time")
+
+
+@hookimpl
+def handle_exception(datasette: Any, request: Any, exception: Exception) -> None:
+    """A sort by a column that does not exist is the visitor's mistake: 400 with a line that
+    says what to do, not Datasette's 500. The default handler renders the page."""
+    if isinstance(exception, DatasetteError) and exception.status == 500:
+        match = BAD_SORT.fullmatch(exception.message)
+        if match:
+            exception.status = 400
+            exception.message = (
+                f"Cannot sort by {match['column']!r}: no such column here; pick a column "
+                "heading to sort by it." if match["column"] is not None
+                else "Use either _sort or _sort_desc, not both.")
 
 
 @hookimpl
@@ -186,5 +222,4 @@ async def attachment(datasette: Any, request: Any) -> Response:
 
 @hookimpl
 def register_output_renderer(datasette: Any) -> dict[str, Any]:
-    return {"extension": "atom", "render": atom_feed,
-            "can_render": lambda columns: {"notice_id", "title"} <= set(columns)}
+    return {"extension": "atom", "render": atom_feed, "can_render": can_render}
