@@ -252,6 +252,8 @@ def _typed(value: Any, default: Any, label: str) -> Any:
     if isinstance(default, Secret):
         return Secret(value)
     if isinstance(default, Path):
+        if not value.strip():  # Path("") would quietly be the working directory
+            raise ConfigError(f"{label} is empty; give a folder")
         return Path(value)
     return value
 
