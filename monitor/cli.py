@@ -625,9 +625,10 @@ def _print_demo(summary: dict[str, Any]) -> None:
     sent = summary["sent"]
     o = summary["output"]
     out.print(f"{'nothing new this time' if not new else f'{new} new or changed notices'}; "
-              f"sent {sent['slack']} Slack posts, {sent['webhook']} signed webhooks "
+              f"sent {_count(sent['slack'], 'Slack post')}, "
+              f"{_count(sent['webhook'], 'signed webhook')} "
               f"(signatures {'valid' if summary['webhook_valid'] else 'INVALID'}) and "
-              f"{sent['email']} email digests (the next morning).")
+              f"{_count(sent['email'], 'email digest')} (the next morning).")
     if summary.get("scans_unread"):
         out.print(f"[red]{summary['scans_unread']} scanned document(s) could not be read[/]: "
                   "tesseract is not installed, so what they say is missing above (install "
@@ -639,8 +640,26 @@ def _print_demo(summary: dict[str, Any]) -> None:
     out.print(f"  email             {o / 'mail'}/*.eml and *.html previews")
     out.print(f"  Slack bodies      {o / 'slack'}/*.json")
     out.print(f"  webhook bodies    {o / 'webhook'}/*.json")
-    out.print(f"Browse it: solesource serve {summary['public_db']}   then open "
+    out.print(f"Browse it: {_this_command()} serve {summary['public_db']}   then open "
               "http://127.0.0.1:8001/ (Ctrl-C stops it)")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _this_command() -> str:
+    """How to type this program again: ``solesource`` where it is on PATH, else the path it was
+    started by (``.venv/bin/solesource`` after ``make demo``)."""
+    import shutil
+
+    started = Path(sys.argv[0])
+    if started.name == "solesource" and not shutil.which("solesource"):
+        try:
+            return str(started.resolve().relative_to(Path.cwd()))
+        except ValueError:
+            return str(started)
+    return "solesource"
 
 
 HOST = re.compile(r"[A-Za-z0-9.-]{1,253}|[0-9A-Fa-f:.]{2,45}")  # a name, IPv4 or IPv6

@@ -170,8 +170,8 @@ class _Checker:
         canonical = known.get(text.casefold())
         if canonical is None:
             near = close_agencies(text)
-            hint = f"did you mean {' or '.join(near)}? " if near else ""
-            raise self.fail(key, f"{_cut(text)} is not an agency solesource knows; {hint}"
+            hint = f"; did you mean {' or '.join(near)}?" if near else ""
+            raise self.fail(key, f"{_cut(text)} is not an agency solesource knows{hint} "
                                  "(every name, alias and acronym it knows is in "
                                  "extractors/data/agencies.toml)")
         found = normalize_agency(text)
