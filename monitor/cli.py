@@ -9,6 +9,7 @@ import re
 import sqlite3
 import sys
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,11 @@ from rich.table import Table
 from rich.text import Text
 
 from monitor import __version__, pipeline
-from monitor.settings import ConfigError, Settings
+from monitor.settings import ConfigError, Settings, short_repr
 from monitor.sources import load_sources
 from monitor.subscriptions import AUTHORITIES, KINDS
 
+_cut = partial(short_repr, limit=40)  # a bad value quoted in an error line
 console = Console(stderr=True)
 out = Console()
 
@@ -64,12 +66,6 @@ def _clock() -> pipeline.Clock:
             "2025-04-30T14:00:00Z); unset it to use the real clock") from None
     fixed = fixed if fixed.tzinfo else fixed.replace(tzinfo=UTC)
     return lambda: fixed
-
-
-def _cut(value: object, limit: int = 40) -> str:
-    """``repr(value)`` cut short, so that a hostile value cannot flood an error line."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class _Group(click.Group):

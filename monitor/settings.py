@@ -203,8 +203,9 @@ RULES: dict[tuple[str, str], _Rule] = {
 }
 
 
-def _short(value: Any, limit: int = 60) -> str:
-    """``repr(value)`` cut to ``limit`` characters, so a hostile value cannot flood a message."""
+def short_repr(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, so a hostile value cannot flood a message
+    (the CLI and the subscription checks quote bad input through it too)."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -227,7 +228,7 @@ def _kind_of(default: Any) -> str:
 def _typed(value: Any, default: Any, label: str) -> Any:
     """``value`` as the type of ``default``; ConfigError naming ``label`` if it is not one."""
     kind = _kind_of(default)
-    wrong = ConfigError(f"{label} = {_short(value)} is not a {kind}")
+    wrong = ConfigError(f"{label} = {short_repr(value)} is not a {kind}")
     if kind == "boolean":
         if not isinstance(value, bool):
             raise wrong
@@ -243,11 +244,11 @@ def _typed(value: Any, default: Any, label: str) -> Any:
         return float(value)
     if kind == "list of strings":
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{label} = {_short(value)} is not a list of strings "
+            raise ConfigError(f"{label} = {short_repr(value)} is not a list of strings "
                               f"(write it as [\"a\", \"b\"])")
         return tuple(value)
     if not isinstance(value, str):
-        shown = "(hidden)" if isinstance(default, Secret) else _short(value)  # never echoed
+        shown = "(hidden)" if isinstance(default, Secret) else short_repr(value)  # never echoed
         raise ConfigError(f"{label} = {shown} is not a string (put it in quotes)")
     if isinstance(default, Secret):
         return Secret(value)
@@ -269,17 +270,17 @@ def _check(section: str, key: str, value: Any, label: str) -> None:
     if rule.nonempty and (not items or any(not str(v).strip() for v in items)):
         raise ConfigError(f"{label} is empty; give a value{hint}")
     if rule.low is not None and not rule.low <= value:
-        raise ConfigError(f"{label} = {_short(shown)} is too small: at least "
+        raise ConfigError(f"{label} = {short_repr(shown)} is too small: at least "
                           f"{rule.low:g}{hint}")
     if rule.high is not None and not value <= rule.high:
-        raise ConfigError(f"{label} = {_short(shown)} is too large: at most "
+        raise ConfigError(f"{label} = {short_repr(shown)} is too large: at most "
                           f"{rule.high:g}{hint}")
     for item in items:
         if rule.choices and item not in rule.choices:
-            raise ConfigError(f"{label}: {_short(item)} is not one of "
+            raise ConfigError(f"{label}: {short_repr(item)} is not one of "
                               f"{', '.join(rule.choices)}{hint}")
         if rule.url and not _is_url(str(item)):
-            raise ConfigError(f"{label} = {_short(item)} is not an http(s) URL "
+            raise ConfigError(f"{label} = {short_repr(item)} is not an http(s) URL "
                               "(e.g. https://example.org)")
 
 
@@ -318,7 +319,7 @@ def _coerce(kind: type, values: Any, section: str = "") -> dict[str, Any]:
     naming the TOML section and key."""
     if not isinstance(values, dict):
         raise ConfigError(f"[{section}] must be a table (write it as a [{section}] section), "
-                          f"not {_short(values)}")
+                          f"not {short_repr(values)}")
     default = kind()
     known = kind.__dataclass_fields__  # type: ignore[attr-defined]
     out: dict[str, Any] = {}
@@ -328,7 +329,7 @@ def _coerce(kind: type, values: Any, section: str = "") -> dict[str, Any]:
             names = ", ".join(k for k in known if k not in SECTIONS.values())
             if not section:
                 names += " and the sections " + ", ".join(f"[{n}]" for n in SECTIONS.values())
-            raise ConfigError(f"unknown setting {_short(key)} {where}; the known ones are "
+            raise ConfigError(f"unknown setting {short_repr(key)} {where}; the known ones are "
                               f"{names} (see README, Configuration)")
         label = _label(section, key)
         out[key] = _typed(value, getattr(default, key), label)
@@ -391,7 +392,7 @@ def _from_env(text: str, default: Any, name: str) -> Any:
         if kind == "number":
             return float(text.strip())
     except ValueError:
-        raise ConfigError(f"{name}={_short(text)} is not a {kind}") from None
+        raise ConfigError(f"{name}={short_repr(text)} is not a {kind}") from None
     return Path(text) if isinstance(default, Path) else text
 
 

@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,10 +23,11 @@ from extractors.fields.agency import normalize as normalize_agency
 from extractors.fields.authority import PLAIN as AUTHORITY_WORDS
 from extractors.fields.kind import DOC_KIND_WORDS
 from monitor.matching import NOTIFY_CLASSES, Filters
-from monitor.settings import Settings
+from monitor.settings import Settings, short_repr
 from monitor.store import Store, iso
 from notifications import ConfigurationError, Target, mask, validate
 
+_cut = partial(short_repr, limit=40)  # a bad value quoted in an error line
 CADENCES = ("immediate", "daily", "weekly")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -97,12 +98,6 @@ def cli_option(key: str) -> str:
 
 def toml_key(key: str) -> str:
     return key
-
-
-def _cut(value: Any, limit: int = 40) -> str:
-    """``repr(value)`` cut short: a hostile value cannot flood an error message."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class _Checker:

@@ -118,13 +118,10 @@ def _f1(picks) -> float:
 def _picks(probabilities, dataset, threshold: float):
     out = []
     for probs, (_source, rows, names) in zip(probabilities, dataset, strict=True):
-        best = None
-        for p, (_f, is_vendor, _first) in sorted(zip(probs, rows, strict=True),
-                                                key=lambda t: (-t[0], t[1][2])):
-            if p >= threshold:
-                best = is_vendor
-            break
-        out.append((bool(best), best is not None, bool(names)))
+        # the top candidate, ties to the first named, as extract_vendors ranks them
+        top = min(zip(probs, rows, strict=True), key=lambda t: (-t[0], t[1][2]), default=None)
+        picked = top is not None and top[0] >= threshold
+        out.append((picked and top[1][1], picked, bool(names)))
     return out
 
 

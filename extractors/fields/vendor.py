@@ -417,7 +417,7 @@ def companies(doc: Document) -> dict[str, Company]:
     "Golden State Medical Supply, Inc."); brand names only when no cue names a company."""
     text = doc.text
     found = candidates(doc)
-    if not any(rule not in ("org",) for rule, *_ in found):
+    if all(rule == "org" for rule, *_ in found):
         found += brand_candidates(doc)
     aliases = _aliases(text, {name_key(name) for _r, name, _s, _e in found})
     sections = find_sections(text)
@@ -430,9 +430,8 @@ def companies(doc: Document) -> dict[str, Company]:
         company = out.setdefault(key, Company(name, (start, end)))
         if SUFFIX_RE.search(name) and not SUFFIX_RE.search(company.display):
             company.display = name
-        if start < company.first[0] and rule != "org" or "org" in company.rules and \
-                len(company.rules) == 1 and rule != "org":
-            company.first = (start, end)
+        if rule != "org" and (start < company.first[0] or company.rules.keys() == {"org"}):
+            company.first = (start, end)  # the evidence: its first mention a rule reads
         company.rules[rule] = company.rules.get(rule, 0) + 1
         company.mentions += 1
         s, e = sentence_span(text, start, end)
