@@ -811,3 +811,10 @@ def test_notice_shapes_reviewers_found_misread():
                          "services on a sole source basis."),
                         ("CANCELLED - Notice of Intent to Sole Source", intent)):
         assert notice_class(text, {"title": title})[0] == "neither", title
+
+
+def test_an_embassy_buys_but_embassy_suites_may_sell():
+    from extractors.fields.vendor import clean_name
+    assert clean_name("American Embassy") is None
+    assert clean_name("Embassy of the United States") is None
+    assert clean_name("Embassy Suites Hotel") == "Embassy Suites Hotel"

@@ -200,8 +200,9 @@ STOP = re.compile(r"^(?:the\s+)?(?:NOTICES?|SUMMARY|AGENCY|ACTION|SAT|Revision|F
 FEDERAL = re.compile(r"^(?:the\s+)?(?:U\.\s?S\.|United\s+States|Department\s+of|Dept\.?\s+of|"
                      r"Federal\s|Fort\s|Camp\s|Joint\s+Base)|\b(?:Agency|Command|Directorate|"
                      r"Contracting\s+Office|VA|VAMC|Medical\s+Center|Air\s+(?:Force\s+)?Base|"
-                     r"Naval\s+(?:Station|Base)|National\s+(?:Park|Forest|Laboratory)|Embassy|"
-                     r"Consulate)\b", re.I)
+                     r"Naval\s+(?:Station|Base)|National\s+(?:Park|Forest|Laboratory)|"
+                     r"(?:American|U\.?S\.?)\s+Embassy|Embassy\s+(?:of|in)|Consulate)\b", re.I)
+# (a U.S. embassy or consulate buys; "Embassy Suites" may sell)
 SUFFIX_RE = re.compile(SUFFIX + r"$")
 # an article, or an adverb opening the sentence: "Only Microsoft Corporation can provide"
 LEADING = re.compile(r"^(?:(?:the|a|an)\s+(?![+&])|(?:Only|However|Therefore|Currently|"
