@@ -498,7 +498,7 @@ def test_hostile_sorts_and_notice_addresses_never_give_500(ds: Any) -> None:
     """Any _sort/_sort_desc value and any /-/notice/ path: a page, a redirect, 400 or 404."""
     from urllib.parse import quote
 
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import HealthCheck, example, given, settings
     from hypothesis import strategies as st
 
     text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
@@ -507,6 +507,7 @@ def test_hostile_sorts_and_notice_addresses_never_give_500(ds: Any) -> None:
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(table, fmt, st.sampled_from(["_sort", "_sort_desc"]), text, text)
+    @example("justifications", "", "_sort", "\n", "x")  # a newline once slipped past the rule
     def check(table: str, fmt: str, key: str, value: str, notice: str) -> None:
         for path in (f"/solesource/{table}{fmt}?{key}={quote(value)}",
                      f"/-/notice/{quote(notice, safe='/')}"):

@@ -115,7 +115,7 @@ def highlight(quote: str, value: str | None) -> Markup:
 
 
 BAD_SORT = re.compile(r"Cannot sort table by (?P<column>.*)"
-                      r"|Cannot use _sort and _sort_desc at the same time")
+                      r"|Cannot use _sort and _sort_desc at the same time", re.S)
 
 
 @hookimpl
