@@ -246,3 +246,89 @@ def m003_outbox_claims(db: Database) -> None:
     are taken over. Rows claimed before this migration have no owner: taken over."""
     db["outbox"].add_column("claimed_by", str)
     db["outbox"].add_column("claim_expires", str)
+
+
+@public()
+def m005_awards(db: Database) -> None:
+    """Awards from USAspending, linked to the justifications that explain them, and the facts
+    solesource states about each pair (issue 16: follow the money).
+
+    ``awards`` holds the latest snapshot of each award (``id`` is USAspending's
+    ``generated_unique_award_id``); its raw payload is in ``raw_records`` (source
+    ``usaspending``, kind ``award``) and every earlier snapshot whose obligations, ceiling,
+    dates or recipient differ is a row in ``award_versions``. ``award_links`` says which
+    notice an award belongs to and how it was found (``matched_on``: award_number,
+    solicitation_number or contract_number) and whether it is the award itself or its parent
+    vehicle (``relation``). ``award_facts`` holds one sourced statement per row, in three
+    tiers: primary (the document says), secondary (a SAM.gov or USAspending record says),
+    inferential (solesource computed it, ``rule`` saying how); ``flag`` names a fact a
+    subscriber can be alerted to (obligations_exceeded, posted_late, record_disagrees).
+    """
+    db["awards"].create(
+        {
+            "id": str, "piid": str, "category": str, "type": str, "type_description": str,
+            "recipient_name": str, "recipient_uei": str,
+            "parent_recipient_name": str, "parent_recipient_uei": str,
+            "total_obligation": float, "base_exercised_options": float,
+            "base_and_all_options": float,
+            "date_signed": str, "pop_start": str, "pop_end": str, "pop_potential_end": str,
+            "last_modified_date": str,
+            "extent_competed": str, "extent_competed_description": str,
+            "other_than_full_and_open": str, "other_than_full_and_open_description": str,
+            "fair_opportunity_limited": str, "fair_opportunity_limited_description": str,
+            "number_of_offers_received": str, "solicitation_identifier": str,
+            "parent_award_id": str, "parent_piid": str,
+            "awarding_agency": str, "awarding_sub_agency": str, "awarding_office": str,
+            "url": str, "api_url": str,
+            "version": int, "sha256": str, "first_seen_at": str, "fetched_at": str,
+        },
+        pk="id",
+    )
+    for columns in (["piid"], ["recipient_uei"], ["parent_award_id"]):
+        db["awards"].create_index(columns)
+    db["award_versions"].create(
+        {
+            "award_id": str, "version": int, "sha256": str, "seen_at": str,
+            "total_obligation": float, "base_and_all_options": float, "date_signed": str,
+            "pop_end": str, "recipient_name": str, "last_modified_date": str,
+            "changed_fields": str,
+        },
+        pk=("award_id", "version"),
+        foreign_keys=[("award_id", "awards", "id")],
+    )
+    db["award_links"].create(
+        {
+            "notice_id": str, "award_id": str, "piid": str, "matched_on": str,
+            "relation": str, "linked_at": str,
+        },
+        pk=("notice_id", "award_id"),
+        foreign_keys=[("notice_id", "notices", "id"), ("award_id", "awards", "id")],
+    )
+    db["award_links"].create_index(["award_id"])
+    db["award_facts"].create(
+        {
+            "id": str, "notice_id": str, "award_id": str, "kind": str, "tier": str,
+            "statement": str, "value": str, "flag": str, "rule": str,
+            "source_label": str, "source_url": str, "fetched_at": str, "computed_at": str,
+        },
+        pk="id",
+        foreign_keys=[("notice_id", "notices", "id")],
+    )
+    for columns in (["notice_id"], ["award_id"], ["flag"]):
+        db["award_facts"].create_index(columns)
+
+
+@private()
+def m004_award_lookups(db: Database) -> None:
+    """Which identifiers of which notice to look up in USAspending, and when next: a PIID
+    that matches nothing yet is retried (FPDS reaches USAspending days to weeks late, DoD
+    90 days); a found award is re-checked often in its first months, rarely after a year."""
+    db["award_lookups"].create(
+        {
+            "notice_id": str, "piid": str, "matched_on": str, "state": str,
+            "attempts": int, "first_tried_at": str, "last_checked_at": str,
+            "next_check_at": str, "last_error": str,
+        },
+        pk=("notice_id", "piid"),
+    )
+    db["award_lookups"].create_index(["next_check_at"])
