@@ -22,6 +22,7 @@ test: $(STAMP)
 
 train: $(STAMP)
 	$(BIN)/python scripts/train_vendor.py
+	$(BIN)/python scripts/train_dates.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check monitor extractors notifications fastscan tests scripts
