@@ -36,11 +36,34 @@ ELSEWHERE = re.compile(r"solicit|synopsi|posted|publiciz|market\s+research|fair\
                        r"reasonable|barriers|future\s+competition|contracting\s+officer\s+"
                        r"(?:certif|determin)", re.I)
 CITES = re.compile(r"FAR\s+\d|U\.\s?S\.\s?C\.|^\s*(?:\d+\.\s*)?Authority")  # a sentence citing
+# a label the sentence opens with: "Rationale:", "SUPPLEMENTARY INFORMATION:", "5. Demonstration
+# that the Contractor's Unique Qualifications Require the Use of the Authority Cited:"
+LABEL = re.compile(r"\s*(?:\(?[0-9A-Za-z]{1,3}[.)]\s*)?(?:[A-Z][\w'’&/()-]*\.?\s+"
+                   r"(?:(?:[a-z]{1,4}|[A-Z][\w'’&/()-]*\.?)\s+){0,14})?[A-Z][\w'’&/()-]*\s*:\s+")
+WORD = re.compile(r"[A-Za-z][A-Za-z'’-]{2,}")
+# the words a title leaves lowercase: they say nothing about whether a sentence argues
+TITLE_WORDS = frozenset("and the for from due with than that into under over per via".split())
 HEADING = fast(HEADING, documents=True)
 SECTION = fast(SECTION, documents=True)
 CITES = fast(CITES)
 ELSEWHERE = fast(ELSEWHERE)
 FORM = fast(FORM)
+
+
+def _past_label(text: str, start: int, end: int) -> int:
+    """Where the sentence's own words begin, after a label such as "Rationale:"."""
+    m = LABEL.match(text, start, end)
+    return m.end() if m else start
+
+
+def _heading_like(sentence: str) -> bool:
+    """Fewer than three lowercase words besides a title's "and"/"for": a title ("Justification
+    for Other Than Full and Open Competition"), a letterhead, a form's labels. (Not a share of
+    capitals: "The Naval Surface Warfare Center, Dahlgren Division (NSWCDD), intends to procure
+    …" is mostly capitals and argues.)"""
+    words = WORD.findall(sentence)
+    lower = sum(w[0].islower() and w not in TITLE_WORDS for w in words)
+    return lower < 3
 
 
 def extract_rationale(doc: Document) -> dict[str, Any] | None:
@@ -73,7 +96,10 @@ def extract_rationale(doc: Document) -> dict[str, Any] | None:
     for bound, score, start, end, in_section in sorted(candidates, key=lambda c: (-c[0], c[2])):
         if best is not None and bound < best[0]:
             break
+        start = _past_label(text, start, end)
         sentence = text[start:end]
+        if end - start < 40 or _heading_like(sentence):
+            continue  # a title, a letterhead or a form's labels: no argument made
         if CITES.search(sentence):
             score -= 3
         if in_section and score > 0:
