@@ -84,11 +84,25 @@ def _layout_line(text: str, start: int, end: int, focus: tuple[int, int]) -> tup
     quote must be found verbatim in any faithful rendering of the page."""
     quote = text[start:end]
     lines = quote.split("\n")
-    if len(lines) < 3 or len(quote) / len(lines) >= 45:
+    if len(lines) < 3 or len(quote) / len(lines) >= 45 or _wrapped_prose(lines):
         return start, end
     lo = max(start, text.rfind("\n", start, focus[0]) + 1)
     hi = text.find("\n", focus[1], end)
     return lo, end if hi < 0 else hi
+
+
+_KEY_LINE = re.compile(r"\s*[a-z_]+:(?:\s|$)")  # "publication_date: 2022-03-08": metadata
+
+
+def _wrapped_prose(lines: list[str]) -> bool:
+    """Narrow columns of running text (a Federal Register page), not a layout: most lines end
+    on a lowercase word, a comma or a hyphen, or the next goes on with a lowercase word.
+    Every faithful rendering keeps such lines in order: the whole sentence can be quoted."""
+    joins = [(a.rstrip(), b.lstrip()) for a, b in zip(lines, lines[1:], strict=False)
+             if a.strip() and b.strip() and not _KEY_LINE.match(a) and not _KEY_LINE.match(b)]
+    going_on = sum(b[0].islower() or a[-1] in ",-" or a.split()[-1].islower()
+                   for a, b in joins)
+    return bool(joins) and going_on * 2 > len(joins)
 
 
 # a word as OCR reads it cleanly: letters (one capital at most, first), digits, money, dates,
