@@ -17,7 +17,7 @@ from extractors.html import html_to_text
 from monitor import http
 from monitor.errors import BadPayload, SourceError
 from monitor.models import Notice, RawRecord, sha256_text
-from monitor.sources import PollContext
+from monitor.sources.base import PollContext
 
 log = logging.getLogger(__name__)
 
