@@ -152,3 +152,10 @@ def test_no_import_cycles():
     unknown = [" -> ".join(cycle) for cycle in import_cycles(import_graph())
                if not any(set(cycle) <= known for known in KNOWN_CYCLES)]
     assert not unknown, "import cycles:\n" + "\n".join(unknown)
+
+
+def test_browse_opens_the_store_without_the_pipeline():
+    """Datasette's pages need the store, not the stages: ``monitor.store.open_store``."""
+    for name, targets in import_graph().items():
+        if name == "monitor.browse" or name.startswith("monitor.browse."):
+            assert "monitor.pipeline" not in targets, name
