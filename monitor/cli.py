@@ -22,6 +22,7 @@ from rich.text import Text
 from monitor import __version__, pipeline
 from monitor.settings import ConfigError, Settings, short_repr
 from monitor.sources import load_sources
+from monitor.store import open_store
 from monitor.subscriptions import AUTHORITIES, KINDS
 
 _cut = partial(short_repr, limit=40)  # a bad value quoted in an error line
@@ -141,8 +142,7 @@ def _check_folder(path: Path, what: str) -> None:
 @click.pass_obj
 def init(settings: Settings) -> None:
     """Create the public and private databases (safe to run again)."""
-    store = pipeline.open_store(settings)
-    store.close()
+    open_store(settings).close()  # creates (or brings up to date) both databases
     out.print(f"public database:  {settings.public_db}  (what `solesource serve` shows)")
     out.print(f"private database: {settings.private_db}  (cursors, quota, subscribers; "
               "never served)")
@@ -337,11 +337,8 @@ def subscribe_add(settings: Settings, subscriber: str, **options: Any) -> None:
         new = parse(raw | {"subscriber": subscriber}, cli_option)
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from None
-    store = pipeline.open_store(settings)
-    try:
+    with open_store(settings) as store:
         sub_id = insert(store, [new], _clock()())[0]
-    finally:
-        store.close()
     out.print(f"subscription {sub_id} added for {new.subscriber}: {new.filters.describe()}",
               markup=False, highlight=False, soft_wrap=True)
 
@@ -352,11 +349,8 @@ def subscribe_list(settings: Settings) -> None:
     """Every subscription, with its target masked."""
     from monitor.subscriptions import describe, load
 
-    store = pipeline.open_store(settings)
-    try:
+    with open_store(settings) as store:
         subs = load(store)
-    finally:
-        store.close()
     table = Table("id", "subscriber", "channel", "target", "cadence", "filters", "state")
     for sub in subs:
         d = describe(sub)
@@ -372,11 +366,8 @@ def subscribe_remove(settings: Settings, subscription_id: int) -> None:
     """Stop a subscription (what it had queued is cancelled)."""
     from monitor.subscriptions import remove
 
-    store = pipeline.open_store(settings)
-    try:
+    with open_store(settings) as store:
         done = remove(store, subscription_id, _clock()())
-    finally:
-        store.close()
     if not done:
         raise click.ClickException(f"no active subscription {subscription_id}")
     out.print(f"subscription {subscription_id} removed")
@@ -392,11 +383,8 @@ def subscribe_test(settings: Settings, subscription_id: int) -> None:
     from monitor.subscriptions import load
     from notifications import Item, Message
 
-    store = pipeline.open_store(settings)
-    try:
+    with open_store(settings) as store:
         subs = load(store, subscription_id)
-    finally:
-        store.close()
     if not subs:
         raise click.ClickException(f"no subscription {subscription_id}")
     sub = subs[0]
@@ -428,11 +416,8 @@ def subscribe_import(settings: Settings, path: Path) -> None:
         subs = read_import(path)
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from None
-    store = pipeline.open_store(settings)
-    try:
+    with open_store(settings) as store:
         ids = insert(store, subs, _clock()())
-    finally:
-        store.close()
     out.print(f"imported {len(ids)} subscriptions from {path}", markup=False, highlight=False)
 
 
@@ -456,11 +441,8 @@ def unsubscribe(settings: Settings, subscription_id: int, token: str) -> None:
     """Unsubscribe with the signed token from an email's unsubscribe link."""
     from monitor.subscriptions import unsubscribe_with_token
 
-    store = pipeline.open_store(settings)
-    try:
+    with open_store(settings) as store:
         done = unsubscribe_with_token(store, settings, subscription_id, token, _clock()())
-    finally:
-        store.close()
     if done is None:
         raise click.ClickException(f"that unsubscribe token is not valid for subscription "
                                    f"{subscription_id}; copy ID and TOKEN whole from the "

@@ -1,5 +1,11 @@
 """The stages, each safe to re-run: poll (sources → store) → attachments → (extract → match →
-deliver, as those land). The CLI calls exactly one function from here per command."""
+deliver, as those land). The CLI calls exactly one function from here per command.
+
+Each stage takes the settings and, optionally, an open ``Store``: given one, it works in it
+and leaves it open (its owner closes it, as ``cycle`` does); without one, it opens the
+settings' store and closes it when done. Every stage commits as it goes, so a process
+killed in the middle of one loses at most the step in flight, and the next run carries on.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import logging
 import threading
 import traceback
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -19,7 +26,7 @@ from monitor.errors import AuthError, BudgetExhausted, RateLimited, SourceError
 from monitor.http import make_client
 from monitor.settings import Settings
 from monitor.sources import NoProgress, PollContext, Progress, RunStats, load_sources
-from monitor.store import Store, disk_full, iso
+from monitor.store import Store, disk_full, iso, open_store
 
 log = logging.getLogger(__name__)
 
@@ -28,15 +35,22 @@ ATTACHMENT_SOURCES = {"samgov": "samgov", "federal_register": "fedreg"}
 
 
 def system_clock() -> datetime:
+    """Now, in UTC: the default ``clock`` of every stage (tests and replays pin their own)."""
     return datetime.now(UTC)
 
 
-def open_store(settings: Settings) -> Store:
-    return Store.open(settings.public_db, settings.private_db)
+def _store(settings: Settings, store: Store | None) -> AbstractContextManager[Store]:
+    """``store`` itself, left open on exit (its owner closes it); or, when None, the store of
+    ``settings``, opened now and closed on exit."""
+    return nullcontext(store) if store is not None else open_store(settings)
 
 
 @dataclass
 class RunResult:
+    """How one source's run went: ``status`` is ``ok``, ``error``, ``budget`` (SAM.gov's
+    daily budget ran out), ``rate_limited`` or ``auth``; ``error`` says why when not ok (or
+    lists the notes of an ok run)."""
+
     source: str
     status: str  # ok | error | budget | rate_limited | auth
     stats: RunStats
@@ -101,24 +115,41 @@ def _attachments_enabled(settings: Settings, name: str) -> bool:
 def poll(settings: Settings, sources: list[str], *, clock: Clock = system_clock,
          transport: httpx.BaseTransport | None = None, store: Store | None = None,
          progress: Progress | None = None) -> list[RunResult]:
-    """Poll each source once; one source's failure is recorded and the others go on."""
-    own = store is None
-    store = store or open_store(settings)
-    try:
-        return [_run_source(store, settings, name, clock, transport, "poll",
+    """Poll each source once, then fetch the attachments of what it found.
+
+    One source's failure is recorded (in ``runs`` and its ``RunResult``) and the others go
+    on; only a full disk stops them all (it raises). Idempotent: a payload seen before
+    changes nothing. Safe to kill: what was saved stays, each source's cursor only moves
+    past saved records, and the next poll picks up from there.
+
+    :param sources: names from ``monitor.sources.load_sources()``
+    :param transport: an httpx transport for every request (tests)
+    :param store: work in this open store (else the settings' own, opened and closed here)
+    :param progress: told how far long steps got
+    :returns: one ``RunResult`` per source, in the order given
+    :raises SourceError: for an unknown source name
+    """
+    with _store(settings, store) as db:
+        return [_run_source(db, settings, name, clock, transport, "poll",
                             lambda src, ctx: src.poll(ctx), progress) for name in sources]
-    finally:
-        if own:
-            store.close()
 
 
 def backfill(settings: Settings, source: str, date_from: date, date_to: date, *,
              csv: str | None = None, clock: Clock = system_clock,
              transport: httpx.BaseTransport | None = None, store: Store | None = None,
              progress: Progress | None = None) -> RunResult:
-    """Fetch a past date range: from the API within its budget, or from the bulk CSV."""
-    own = store is None
-    store = store or open_store(settings)
+    """Fetch a past date range: from the API within its budget, or from the bulk CSV.
+
+    A SAM.gov API backfill is queued as jobs (in ``backfill_jobs``) that resume where they
+    stopped when the budget runs out or the process is killed; asking again for the same
+    range is the same job. Records already stored are unchanged, as in ``poll``.
+
+    :param date_from: first posted date; ``date_to``: last posted date (inclusive)
+    :param csv: a path or URL of SAM.gov's Contract Opportunities CSV to read instead of
+      the API (samgov only)
+    :returns: the run's ``RunResult`` (a failure is recorded there, not raised)
+    :raises SourceError: for an unknown source name
+    """
 
     def work(src: Any, ctx: PollContext) -> None:
         if csv is not None:
@@ -130,70 +161,81 @@ def backfill(settings: Settings, source: str, date_from: date, date_to: date, *,
         else:
             raise SourceError(f"source {source!r} cannot backfill")
 
-    try:
-        return _run_source(store, settings, source, clock, transport, "backfill", work, progress)
-    finally:
-        if own:
-            store.close()
+    with _store(settings, store) as db:
+        return _run_source(db, settings, source, clock, transport, "backfill", work, progress)
 
 
 def extract(settings: Settings, *, clock: Clock = system_clock, store: Store | None = None,
             progress: Progress | None = None) -> Any:
-    """Extract every notice version not yet read by the current extractor version."""
+    """Extract every notice version not yet read by the current extractor version.
+
+    Idempotent: a notice already read by this extractor version is skipped. Safe to kill:
+    each notice's results are committed on their own, and the next run reads the rest.
+
+    :returns: ``extraction.extract_pending``'s counts (``notices``, ``documents``,
+      ``errors``)
+    """
     from monitor.extraction import extract_pending
 
-    own = store is None
-    store = store or open_store(settings)
-    try:
-        stats = extract_pending(store, settings, clock(), progress)
+    with _store(settings, store) as db:
+        stats = extract_pending(db, settings, clock(), progress)
         log.info("extract: %d notices, %d documents, %d errors", stats.notices,
                  stats.documents, stats.errors)
         return stats
-    finally:
-        if own:
-            store.close()
 
 
 def match(settings: Settings, *, clock: Clock = system_clock, store: Store | None = None
           ) -> Any:
-    """Match every newly extracted notice version against the subscriptions."""
+    """Match every newly extracted notice version against the subscriptions and queue
+    what each subscriber is to be told in the outbox (deadline reminders too).
+
+    Idempotent: a notice version is matched once (``matched``), so running it again queues
+    nothing new. Safe to kill: a version's matches and its mark are committed together.
+
+    :returns: ``outbox.match_new``'s counts (``notices``, ``queued``, ``reminders``)
+    """
     from monitor.outbox import match_new
 
-    own = store is None
-    store = store or open_store(settings)
-    try:
-        stats = match_new(store, clock())
+    with _store(settings, store) as db:
+        stats = match_new(db, clock())
         log.info("match: %d notices, %d queued, %d reminders", stats.notices, stats.queued,
                  stats.reminders)
         return stats
-    finally:
-        if own:
-            store.close()
 
 
 def deliver(settings: Settings, *, clock: Clock = system_clock, store: Store | None = None,
             **kwargs: Any) -> Any:
-    """Send what is due in the outbox; retry what failed when its time comes."""
+    """Send what is due in the outbox; retry what failed when its time comes (with backoff,
+    for about two days, then dead-lettered).
+
+    Safe to re-run and to kill: a message is claimed before it is sent and marked sent
+    after, so a kill between the two can at worst send it once more, never lose it (see
+    ``delivery.deliver``).
+
+    :param kwargs: passed to ``delivery.deliver``
+    :returns: ``delivery.deliver``'s counts (``sent``, ``failed``, ``dead``, ``skipped``)
+    """
     from monitor.delivery import deliver as work_outbox
 
-    own = store is None
-    store = store or open_store(settings)
-    try:
-        stats = work_outbox(store, settings, clock(), **kwargs)
+    with _store(settings, store) as db:
+        stats = work_outbox(db, settings, clock(), **kwargs)
         log.info("deliver: %d sent, %d failed, %d dead, %d skipped", stats.sent, stats.failed,
                  stats.dead, stats.skipped)
         return stats
-    finally:
-        if own:
-            store.close()
 
 
 def cycle(settings: Settings, sources: list[str], *, clock: Clock = system_clock,
           transport: httpx.BaseTransport | None = None, progress: Progress | None = None,
           send: bool = True) -> list[RunResult]:
-    """One pass of the whole flow: poll → store → extract → match → deliver."""
-    store = open_store(settings)
-    try:
+    """One pass of the whole flow: poll → store → extract → match → deliver, in one store.
+
+    As idempotent and as safe to kill as each stage: a second pass with nothing new adds
+    nothing and sends nothing.
+
+    :param send: False stops after matching (what is due stays in the outbox)
+    :returns: the poll's ``RunResult`` per source
+    """
+    with open_store(settings) as store:
         results = poll(settings, sources, clock=clock, transport=transport, store=store,
                        progress=progress)
         extract(settings, clock=clock, store=store, progress=progress)
@@ -201,13 +243,18 @@ def cycle(settings: Settings, sources: list[str], *, clock: Clock = system_clock
         if send:
             deliver(settings, clock=clock, store=store)
         return results
-    finally:
-        store.close()
 
 
 def status(settings: Settings, *, clock: Clock = system_clock) -> dict[str, Any]:
-    store = open_store(settings)
-    try:
+    """What ``solesource status`` shows; changes nothing (beyond creating the databases if
+    they are missing, as every command does).
+
+    :returns: ``counts`` (``Store.counts``), ``outbox`` (state → count), ``dead_letters``
+      and ``disabled_subscriptions`` (the last ones, with why), ``quota`` (SAM.gov's budget,
+      used, remaining and when it is blocked until, if a key is set), ``runs`` (the last 12),
+      ``backfills`` (SAM.gov jobs still pending or running) and both database paths
+    """
+    with open_store(settings) as store:
         quota: dict[str, Any] = {"budget": settings.sam.daily_budget}
         if settings.sam.api_key:
             b = Budget(store, settings.sam.api_key, settings.sam.daily_budget, clock)
@@ -231,8 +278,6 @@ def status(settings: Settings, *, clock: Clock = system_clock) -> dict[str, Any]
             "public_db": str(settings.public_db),
             "private_db": str(settings.private_db),
         }
-    finally:
-        store.close()
 
 
 def sam_interval(settings: Settings) -> timedelta:

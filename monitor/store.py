@@ -1,4 +1,23 @@
-"""All SQL lives here. The database is the queue and the audit log: every step is idempotent."""
+"""The two databases, and the SQL of the tables the pollers write.
+
+The database is the queue and the audit log: every step is idempotent. A ``Store`` holds one
+connection to each database (public ``solesource.db``, the one Datasette serves; private
+``private.db``, never served) and closes both when its ``with`` block ends.
+``open_store(settings)`` is the one way the CLI, the pipeline and the browser open them.
+
+Each module owns the SQL of the tables it owns, as in Datasette; every table is created in
+``schema.py`` (append-only migrations). Here: ``raw_records``, ``notices``,
+``notice_versions``, ``attachments`` (public), ``runs``, ``cursors``, ``backfill_jobs``
+(private), and the ``counts()`` summary. Elsewhere: ``budget`` owns ``quota``;
+``extraction`` owns ``extractions`` and fills the extracted columns of ``notices``;
+``justifications`` owns ``justifications``, ``evidence``, ``changes`` and
+``justification_search``; ``subscriptions`` owns ``subscribers``, ``subscriptions`` and
+``secrets`` (and cancels a removed subscription's ``outbox`` rows); ``outbox`` owns
+``outbox``, ``matched`` and ``sent_state``; ``delivery`` owns ``deliveries`` and moves
+``outbox`` rows through sending, retry and dead; ``attachments`` marks a stored file gone
+bad in ``attachments``. Read-only queries sit where their answer is shown:
+``pipeline.status``, ``attachments.recheck_stored`` and the Datasette pages in ``browse``.
+"""
 
 from __future__ import annotations
 
@@ -18,17 +37,16 @@ from sqlite_utils import Database
 
 from monitor import schema
 from monitor.models import Notice, RawRecord, canonical_json, sha256_text
+from monitor.settings import Settings
 
 log = logging.getLogger(__name__)
 
 Outcome = Literal["new", "updated", "unchanged"]
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def iso(dt: datetime) -> str:
+    """``dt`` as the text every table stores: UTC, to the second (``2025-04-30T14:00:00+00:00``).
+    A naive ``dt`` is taken as local time, as ``datetime.astimezone`` does."""
     return dt.astimezone(UTC).isoformat(timespec="seconds")
 
 
@@ -45,6 +63,8 @@ class WriterDatabase(Database):
 
     @contextmanager
     def atomic(self) -> Iterator[Database]:
+        """A transaction: committed when the block ends, rolled back if it raises (or the
+        process dies inside it). Nested blocks become savepoints of the outermost one."""
         if self.conn.in_transaction:
             with super().atomic():
                 yield self
@@ -64,7 +84,15 @@ class WriterDatabase(Database):
 
 def open_db(path: Path, migrations: Any) -> Database:
     """Open (creating and migrating) one database: WAL, and a busy timeout of
-    BUSY_TIMEOUT_SECONDS on the connection, so a concurrent writer is waited for."""
+    BUSY_TIMEOUT_SECONDS on the connection, so a concurrent writer is waited for.
+
+    Idempotent: an up-to-date database is opened as is; migrations not yet applied run
+    once each. The caller closes what it gets.
+
+    :param path: the database file; its folder is created if missing
+    :param migrations: ``schema.public`` or ``schema.private``
+    :returns: a ``WriterDatabase`` whose ``atomic()`` takes the write lock at ``BEGIN``
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None,
                            check_same_thread=False)
@@ -82,7 +110,12 @@ def _sql_value(value: Any) -> Any:
 
 def insert_row(db: Database, table: str, row: dict[str, Any], *, ignore: bool = False) -> None:
     """A plain INSERT: sqlite-utils' table methods re-read the schema on every call, which
-    is most of the cost of storing 50,000 notices."""
+    is most of the cost of storing 50,000 notices.
+
+    :param row: column → value; a dict, list or tuple value is stored as JSON text
+    :param ignore: ``insert or ignore``: a row whose key is already there is left alone
+      (which makes the insert idempotent)
+    """
     cols = list(row)
     db.execute(f"insert {'or ignore ' if ignore else ''}into [{table}] "
                f"({', '.join(f'[{c}]' for c in cols)}) values ({', '.join('?' * len(cols))})",
@@ -90,12 +123,17 @@ def insert_row(db: Database, table: str, row: dict[str, Any], *, ignore: bool = 
 
 
 def update_row(db: Database, table: str, pk: str, key: Any, values: dict[str, Any]) -> None:
+    """Set ``values`` (column → value, JSON for a dict/list/tuple) on the row of ``table``
+    whose ``pk`` column is ``key``; nothing when ``values`` is empty or no row matches.
+    One statement, idempotent."""
     if values:
         db.execute(f"update [{table}] set {', '.join(f'[{c}] = ?' for c in values)} "
                    f"where [{pk}] = ?", [*map(_sql_value, values.values()), key])
 
 
 def upsert_row(db: Database, table: str, pk: str, row: dict[str, Any]) -> None:
+    """Insert ``row`` into ``table``, or, when a row with its ``pk`` exists, overwrite the
+    columns ``row`` names (the others keep their values). One statement, idempotent."""
     cols = list(row)
     updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in cols if c != pk)
     db.execute(f"insert into [{table}] ({', '.join(f'[{c}]' for c in cols)}) values "
@@ -105,18 +143,45 @@ def upsert_row(db: Database, table: str, pk: str, row: dict[str, Any]) -> None:
 
 @dataclass
 class Store:
+    """The public and the private database, open together; a context manager that closes
+    both::
+
+        with open_store(settings) as store:
+            store.save_notice(raw, notice, now)
+
+    Every write is one statement or one transaction, so a process killed at any point
+    leaves each database as it was before or after that write, never half of it.
+    """
+
     public: Database
     private: Database
 
     @classmethod
     def open(cls, public_path: Path, private_path: Path) -> Store:
+        """Open (creating and migrating) both databases; see ``open_db``.
+
+        :raises ValueError: if both paths name the same file (the private tables would be
+          served)
+        """
         if public_path.resolve() == private_path.resolve():
             raise ValueError("the public and private databases must be different files")
-        return cls(open_db(public_path, schema.public), open_db(private_path, schema.private))
+        public = open_db(public_path, schema.public)
+        try:
+            return cls(public, open_db(private_path, schema.private))
+        except BaseException:
+            public.close()
+            raise
 
     def close(self) -> None:
+        """Close both connections (what was committed stays; an open transaction is lost)."""
         self.public.close()
         self.private.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # ---- notices and their versions -------------------------------------------------
 
@@ -125,6 +190,12 @@ class Store:
 
         Re-saving the same payload changes nothing. One transaction, so a crash leaves
         either the whole record or none of it.
+
+        :param raw: the payload as fetched (kept in ``raw_records``, keyed by its sha256)
+        :param notice: what was read from it
+        :param now: when it was fetched
+        :returns: ``"new"`` (first time this notice is seen), ``"updated"`` (a new version:
+          a material field changed) or ``"unchanged"``
         """
         db = self.public
         with db.atomic():
@@ -146,6 +217,7 @@ class Store:
             [raw.source, raw.source_id, raw.sha256]).fetchone())
 
     def notice(self, notice_id: str) -> dict[str, Any] | None:
+        """The ``notices`` row (column → value) of ``notice_id``, or None."""
         return self._notice_row(notice_id)
 
     def _notice_row(self, notice_id: str) -> dict[str, Any] | None:
@@ -245,6 +317,12 @@ class Store:
 
     def save_description(self, notice_id: str, raw: RawRecord, text: str | None,
                          now: datetime) -> None:
+        """Store a notice's description fetched on its own (SAM.gov's ``noticedesc``): the
+        raw payload, the text (None: the notice has none), and the text's sha256 in the
+        current version's fields; the notice is marked for extraction again.
+
+        One transaction; saving the same description again writes the same values.
+        """
         with self.public.atomic():
             insert_row(self.public, "raw_records",
                        {"source": raw.source, "source_id": raw.source_id, "sha256": raw.sha256,
@@ -259,7 +337,12 @@ class Store:
                 [sha256_text(text or ""), notice_id, notice_id])
 
     def pending_descriptions(self, source: str, limit: int | None = None) -> list[dict[str, Any]]:
-        """Notices still waiting for a description, justifications first, then likely intents."""
+        """Notices of ``source`` still waiting for a description, justifications first, then
+        likely intents, then the rest (newest first within each).
+
+        :param limit: at most this many (all when None)
+        :returns: dicts with ``id``, ``source_id``, ``title`` and ``notice_type``
+        """
         sql = (
             "select id, source_id, title, notice_type from notices "
             "where source = ? and description_state = 'pending' "
@@ -275,9 +358,13 @@ class Store:
                 for r in self.public.execute(sql, [source]).fetchall()]
 
     def set_notice(self, notice_id: str, **values: Any) -> None:
+        """Set columns of one ``notices`` row (e.g. ``attachments_state="pending"``); one
+        statement, idempotent."""
         update_row(self.public, "notices", "id", notice_id, values)
 
     def notices_needing_attachments(self, source: str) -> list[dict[str, Any]]:
+        """The ``notices`` rows of ``source`` whose attachments are still to be listed or
+        fetched (``attachments_state = 'pending'``), newest first."""
         return list(self.public["notices"].rows_where(
             "source = ? and attachments_state = 'pending'", [source],
             order_by="posted_date desc, id"))
@@ -285,55 +372,69 @@ class Store:
     # ---- attachments -----------------------------------------------------------------
 
     def finished_attachment_ids(self, source: str) -> set[str]:
-        """Attachments that need no more work (stored, or known not to be fetchable)."""
+        """Ids of the attachments of ``source`` that need no more work (stored, or known not
+        to be fetchable: private, a link, deleted, too large)."""
         return {r[0] for r in self.public.execute(
             "select id from attachments where id like ? and state in "
             "('stored', 'private', 'link', 'deleted', 'too_large')", [f"{source}:%"])}
 
     def save_attachment(self, row: dict[str, Any]) -> None:
+        """Insert or update one ``attachments`` row by its ``id`` (only the columns ``row``
+        names change); one statement, idempotent."""
         upsert_row(self.public, "attachments", "id", row)
 
     def attachment(self, attachment_id: str) -> dict[str, Any] | None:
+        """The ``attachments`` row of ``attachment_id``, or None."""
         rows = list(self.public["attachments"].rows_where("id = ?", [attachment_id]))
         return rows[0] if rows else None
-
-    def blob_path_for(self, sha256: str) -> str | None:
-        row = self.public.execute(
-            "select path from attachments where sha256 = ? and path is not null limit 1",
-            [sha256]).fetchone()
-        return row[0] if row else None
 
     # ---- cursors, runs, backfill jobs (private) ----------------------------------------
 
     def cursor(self, source: str) -> dict[str, Any]:
+        """Where ``source`` stopped last time (its own JSON state); ``{}`` before its first
+        run."""
         rows = list(self.private["cursors"].rows_where("source = ?", [source]))
         return json.loads(rows[0]["state"]) if rows else {}
 
     def set_cursor(self, source: str, state: dict[str, Any], now: datetime) -> None:
+        """Replace ``source``'s cursor with ``state`` (idempotent). A source
+        saves it after the records it covers, so a kill in between re-fetches them (and
+        ``save_notice`` finds them unchanged)."""
         self.private["cursors"].upsert(
             {"source": source, "state": canonical_json(state), "updated_at": iso(now)},
             pk="source")
 
     def start_run(self, source: str, kind: str, now: datetime) -> int:
+        """Record that a ``kind`` run (``poll``, ``backfill``) of ``source`` began; returns
+        its id for ``finish_run``. Not idempotent: each call is a new ``runs`` row, and a run
+        killed before ``finish_run`` stays ``running`` in the log."""
         return int(self.private["runs"].insert(
             {"source": source, "kind": kind, "started_at": iso(now), "status": "running",
              "fetched": 0, "new": 0, "updated": 0, "requests": 0}).last_pk)
 
     def finish_run(self, run_id: int, now: datetime, status: str, error: str | None = None,
                    **counts: int) -> None:
+        """Close run ``run_id`` with its ``status`` (``ok``, ``error``, ``budget``,
+        ``rate_limited``, ``auth``), the error line if any and its counts (``fetched``,
+        ``new``, ``updated``, ``requests``)."""
         self.private["runs"].update(run_id, {"finished_at": iso(now), "status": status,
                                              "error": error, **counts})
 
     def recent_runs(self, limit: int = 10) -> list[dict[str, Any]]:
+        """The last ``limit`` ``runs`` rows, newest first."""
         return list(self.private["runs"].rows_where(order_by="id desc", limit=limit))
 
     def backfill_jobs(self, source: str, states: tuple[str, ...] = ("pending", "running")
                       ) -> list[dict[str, Any]]:
+        """The ``backfill_jobs`` rows of ``source`` in one of ``states``, oldest first."""
         marks = ",".join("?" * len(states))
         return list(self.private["backfill_jobs"].rows_where(
             f"source = ? and state in ({marks})", [source, *states], order_by="id"))
 
     def add_backfill_job(self, source: str, date_from: str, date_to: str, now: datetime) -> int:
+        """Queue a backfill of ``source`` from ``date_from`` to ``date_to`` (ISO dates) and
+        return its id. Idempotent: the same range while still pending or running is the same
+        job (under the single-writer lock, see ``monitor/lock.py``)."""
         existing = self.private.execute(
             "select id from backfill_jobs where source=? and date_from=? and date_to=? "
             "and state in ('pending','running')", [source, date_from, date_to]).fetchone()
@@ -344,9 +445,14 @@ class Store:
             "state": "pending", "created_at": iso(now), "updated_at": iso(now)}).last_pk)
 
     def update_backfill_job(self, job_id: int, now: datetime, **values: Any) -> None:
+        """Set columns of backfill job ``job_id`` (``offset``, ``state``, ``total``...) and
+        its ``updated_at``; one statement."""
         self.private["backfill_jobs"].update(job_id, {**values, "updated_at": iso(now)})
 
     def counts(self) -> dict[str, int]:
+        """What ``solesource status`` counts: notices, versions, justifications, stored
+        attachments, descriptions still to fetch, stored files missing or damaged, and
+        documents whose scanned pages went unread (no tesseract)."""
         q = self.public.execute
         return {
             "notices": q("select count(*) from notices").fetchone()[0],
@@ -368,7 +474,15 @@ class Store:
         }
 
     def iter_notices(self) -> Iterator[dict[str, Any]]:
+        """Every ``notices`` row, newest posting first (read lazily)."""
         yield from self.public["notices"].rows_where(order_by="posted_date desc, id")
+
+
+def open_store(settings: Settings) -> Store:
+    """The store of ``settings``' data folder (``public_db``, ``private_db``), created and
+    migrated if needed: the one way the CLI, the pipeline and the browser open it. Use it
+    as ``with open_store(settings) as store:``, which closes both databases."""
+    return Store.open(settings.public_db, settings.private_db)
 
 
 # ---- a full disk ----------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def test_rss_and_atom_of_any_shape(body):
                     "<feed xmlns='http://www.w3.org/2005/Atom'><entry>{}</entry></feed>"):
         parsed = feedparser.parse(wrapper.format(body))
         for entry in parsed.entries:
-            notice = normalize_entry(entry, "https://example.org/feed")
+            notice = normalize_entry(entry)
             assert notice is None or notice.source in ("fedreg", "feed")
 
 

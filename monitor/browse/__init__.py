@@ -18,7 +18,7 @@ import yaml
 
 from monitor import schema
 from monitor.settings import ConfigError, Secret, Settings
-from monitor.store import open_db
+from monitor.store import open_db, open_store
 
 HERE = Path(__file__).parent
 NAME = "solesource"
@@ -77,15 +77,11 @@ class Unsubscriber:
     clock: Callable[[], datetime]
 
     def __call__(self, subscription_id: int, token: str) -> bool | None:
-        from monitor.pipeline import open_store
         from monitor.subscriptions import unsubscribe_with_token
 
-        store = open_store(self.settings)
-        try:
+        with open_store(self.settings) as store:
             return unsubscribe_with_token(store, self.settings, subscription_id, token,
                                           self.clock())
-        finally:
-            store.close()
 
     def serving(self, public_db: Path) -> Unsubscriber | None:
         """The handler for the private database that belongs with ``public_db``: the

@@ -6,8 +6,9 @@ it; the tests drive the real client against it. It is a separate program: no pro
 code path knows it exists. See ``../shared/api/fake-server-spec.md`` for what it mimics.
 """
 
-from monitor.replay.app import Fault, ReplayApp
+from monitor.replay.app import ReplayApp
 from monitor.replay.data import Dataset
 from monitor.replay.server import ReplayServer
+from monitor.replay.wsgi import Fault
 
 __all__ = ["Dataset", "Fault", "ReplayApp", "ReplayServer"]

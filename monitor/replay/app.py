@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
+from monitor.replay import federal_register, samgov
 from monitor.replay.data import Dataset
+from monitor.replay.wsgi import Fault, Request, Response, Route
+
+__all__ = ["Fault", "ReplayApp", "Request", "Response"]
 
 StartResponse = Callable[..., Any]
 
@@ -22,62 +24,11 @@ HTML_CHALLENGE = (
 )
 
 
-@dataclass
-class Fault:
-    """One scripted misbehaviour for one request on a route."""
-
-    status: int | None = None
-    body: str | bytes | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    hang: bool = False  # never answer (until the server is released or stopped)
-    delay: float = 0.0  # answer, but this many seconds late (a slow server)
-    truncate_after: int | None = None  # promise the full length, send fewer bytes
-    html_challenge: bool = False
-
-
-@dataclass
-class Request:
-    method: str
-    path: str
-    query: list[tuple[str, str]]
-    headers: dict[str, str]
-    host_url: str
-
-    def arg(self, name: str, default: str | None = None) -> str | None:
-        for k, v in self.query:
-            if k == name:
-                return v
-        return default
-
-    def args(self, name: str) -> list[str]:
-        return [v for k, v in self.query if k == name]
-
-
-@dataclass
-class Response:
-    status: int
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    chunks: Iterable[bytes] | None = None
-
-    @classmethod
-    def json(cls, status: int, payload: Any, **headers: str) -> Response:
-        return cls(status, json.dumps(payload).encode(),
-                   {"Content-Type": "application/json", **headers})
-
-    @classmethod
-    def text(cls, status: int, text: str, content_type: str = "text/plain; charset=utf-8",
-             **headers: str) -> Response:
-        return cls(status, text.encode("utf-8"), {"Content-Type": content_type, **headers})
-
-
 REASONS = {200: "OK", 206: "Partial Content", 302: "Found", 303: "See Other",
            304: "Not Modified", 307: "Temporary Redirect", 400: "Bad Request",
            401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
            406: "Not Acceptable", 429: "Too Many Requests", 500: "Internal Server Error",
            502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
-
-Handler = Callable[["ReplayApp", Request, dict[str, str]], Response]
 
 
 class ReplayApp:
@@ -85,8 +36,6 @@ class ReplayApp:
 
     def __init__(self, data: Dataset, clock: Callable[[], datetime] | None = None,
                  keys: dict[str, int] | None = None, **modes: Any):
-        from monitor.replay import federal_register, samgov
-
         self.data = data
         self.clock = clock or (lambda: datetime.now(UTC))
         self.keys = dict(keys if keys is not None else {"DEMO-KEY": 1000})
@@ -106,7 +55,7 @@ class ReplayApp:
         self.lock = threading.Lock()
         self.drift: deque[dict[str, Any]] = deque()
         self.on_request: Callable[[Request, int], None] | None = None
-        self.routes: list[tuple[str, str, re.Pattern[str], Handler]] = [
+        self.routes: list[Route] = [
             *samgov.ROUTES, *federal_register.ROUTES]
 
     # -- test controls ---------------------------------------------------------------------

@@ -6,7 +6,6 @@ Records are in the real v2 / FR shapes. Keys starting with ``_`` are the server'
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -34,18 +33,6 @@ class Dataset:
     @classmethod
     def demo(cls) -> Dataset:
         return cls.load(DEMO_DIR)
-
-    @classmethod
-    def from_samples(cls, samples: Path) -> Dataset:
-        """Real recorded v2 search records from ``shared/api/samples``."""
-        notices: list[dict[str, Any]] = []
-        for name in ("samgov_v2_search_2026-02-02_limit10.json", "samgov_v2_search_2023-12-14.json",
-                     "samgov_v2_search_noticeid_2024-01.json"):
-            body = json.loads((samples / name).read_text(encoding="utf-8"))
-            notices.extend(copy.deepcopy(body.get("opportunitiesData") or []))
-        fr_body = json.loads((samples / "fr_documents_search_uscis_2026-09_trimmed.json")
-                             .read_text(encoding="utf-8"))
-        return cls(notices=notices, fr_documents=fr_body.get("results") or [], root=samples)
 
     @classmethod
     def synthetic(cls, count: int, start: date, days: int, *, justification_share: float = 1.0,

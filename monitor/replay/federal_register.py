@@ -9,14 +9,11 @@ import math
 import re
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
-from monitor.replay.app import Request, Response
-
-if TYPE_CHECKING:
-    from monitor.replay.app import ReplayApp
+from monitor.replay.wsgi import Replay, Request, Response, Route
 
 DEFAULT_FIELDS = ["title", "type", "abstract", "document_number", "html_url", "pdf_url",
                   "public_inspection_pdf_url", "publication_date", "agencies", "excerpts"]
@@ -46,7 +43,7 @@ def _doc_urls(req: Request, doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _select(app: ReplayApp, req: Request) -> tuple[list[dict[str, Any]], Response | None]:
+def _select(app: Replay, req: Request) -> tuple[list[dict[str, Any]], Response | None]:
     for key, _ in req.query:
         m = re.match(r"conditions\[(\w+)\]", key)
         if m and m.group(1) not in CONDITIONS:
@@ -78,7 +75,7 @@ def _select(app: ReplayApp, req: Request) -> tuple[list[dict[str, Any]], Respons
     return docs, None
 
 
-def documents(app: ReplayApp, req: Request, _: dict[str, str]) -> Response:
+def documents(app: Replay, req: Request, _: dict[str, str]) -> Response:
     docs, error = _select(app, req)
     if error is not None:
         return error
@@ -131,7 +128,7 @@ def _project(req: Request, doc: dict[str, Any], fields: list[str]) -> dict[str, 
     return {f: full.get(f) for f in fields}
 
 
-def document(app: ReplayApp, req: Request, m: dict[str, str]) -> Response:
+def document(app: Replay, req: Request, m: dict[str, str]) -> Response:
     for doc in app.data.fr_documents:
         if doc["document_number"] == m["num"]:
             return Response.json(200, _project(req, doc, list(doc) + list(_doc_urls(req, doc))),
@@ -139,7 +136,7 @@ def document(app: ReplayApp, req: Request, m: dict[str, str]) -> Response:
     return Response.json(404, {"status": 404, "message": "Record Not Found"})
 
 
-def rss(app: ReplayApp, req: Request, _: dict[str, str]) -> Response:
+def rss(app: Replay, req: Request, _: dict[str, str]) -> Response:
     docs, error = _select(app, req)
     if error is not None:
         return error
@@ -168,7 +165,7 @@ def rss(app: ReplayApp, req: Request, _: dict[str, str]) -> Response:
     return Response.text(200, xml, "application/rss+xml; charset=utf-8")
 
 
-def full_text(app: ReplayApp, req: Request, m: dict[str, str]) -> Response:
+def full_text(app: Replay, req: Request, m: dict[str, str]) -> Response:
     for doc in app.data.fr_documents:
         if doc["document_number"] == m["num"]:
             text = escape(app.data.fr_text(doc))
@@ -178,7 +175,7 @@ def full_text(app: ReplayApp, req: Request, m: dict[str, str]) -> Response:
     return Response.text(404, "Not Found")
 
 
-ROUTES = [
+ROUTES: list[Route] = [
     ("fr_documents", "GET", re.compile(r"/api/v1/documents(?:\.json)?"), documents),
     ("fr_rss", "GET", re.compile(r"/api/v1/documents\.rss"), rss),
     ("fr_document", "GET", re.compile(r"/api/v1/documents/(?P<num>[^/,]+)\.json"), document),

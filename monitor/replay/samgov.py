@@ -8,13 +8,10 @@ import hashlib
 import io
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote, quote_plus
 
-from monitor.replay.app import Request, Response
-
-if TYPE_CHECKING:
-    from monitor.replay.app import ReplayApp
+from monitor.replay.wsgi import Replay, Request, Response, Route
 
 PTYPES = {"u": "Justification", "p": "Presolicitation", "a": "Award Notice",
           "r": "Sources Sought", "s": "Special Notice", "o": "Solicitation",
@@ -36,7 +33,7 @@ def _err(status: int, message: str) -> Response:
     return Response.json(status, {"errorCode": str(status), "errorMessage": message})
 
 
-def _check_key(app: ReplayApp, req: Request) -> Response | None:
+def _check_key(app: Replay, req: Request) -> Response | None:
     key = req.arg("api_key")
     if not key:
         return Response.json(app.modes["missing_key_status"], {"error": {
@@ -74,7 +71,7 @@ def _parse_date(text: str | None) -> date | None:
         return None
 
 
-def public_record(app: ReplayApp, rec: dict[str, Any]) -> dict[str, Any]:
+def public_record(app: Replay, rec: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in rec.items() if not k.startswith("_")}
     nid = rec["noticeId"]
     out.setdefault("description",
@@ -91,7 +88,7 @@ def public_record(app: ReplayApp, rec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def search(app: ReplayApp, req: Request, _: dict[str, str]) -> Response:
+def search(app: Replay, req: Request, _: dict[str, str]) -> Response:
     if (denied := _check_key(app, req)) is not None:
         return denied
     posted_from, posted_to = req.arg("postedFrom"), req.arg("postedTo")
@@ -149,7 +146,7 @@ def _matches(rec: dict[str, Any], req: Request, start: date, end: date) -> bool:
     return True
 
 
-def noticedesc(app: ReplayApp, req: Request, _: dict[str, str]) -> Response:
+def noticedesc(app: Replay, req: Request, _: dict[str, str]) -> Response:
     if (denied := _check_key(app, req)) is not None:
         return denied
     rec = app.data.notice(req.arg("noticeid") or "")
@@ -158,7 +155,7 @@ def noticedesc(app: ReplayApp, req: Request, _: dict[str, str]) -> Response:
     return Response.json(200, {"description": rec["_description"]})
 
 
-def detail(app: ReplayApp, req: Request, m: dict[str, str]) -> Response:
+def detail(app: Replay, req: Request, m: dict[str, str]) -> Response:
     rec = app.data.notice(m["id"])
     if rec is None:
         return Response.json(404, {"message": "Not Found"})
@@ -186,7 +183,7 @@ def detail(app: ReplayApp, req: Request, m: dict[str, str]) -> Response:
     return Response.json(200, body, **{"Content-Type": "application/hal+json"})
 
 
-def resources(app: ReplayApp, req: Request, m: dict[str, str]) -> Response:
+def resources(app: Replay, req: Request, m: dict[str, str]) -> Response:
     rec = app.data.notice(m["id"])
     if rec is None:
         return Response.json(404, {"message": "Not Found"})
@@ -211,7 +208,7 @@ def resources(app: ReplayApp, req: Request, m: dict[str, str]) -> Response:
     return Response.json(200, body, **{"Content-Type": "application/hal+json"})
 
 
-def download(app: ReplayApp, req: Request, m: dict[str, str]) -> Response:
+def download(app: Replay, req: Request, m: dict[str, str]) -> Response:
     found = app.data.attachment(m["rid"])
     if found is None:
         return Response.json(404, {"message": "Not Found"})
@@ -227,7 +224,7 @@ def download(app: ReplayApp, req: Request, m: dict[str, str]) -> Response:
     return Response(app.modes.get("redirect_status", 303), b"", {"Location": location})
 
 
-def s3_object(app: ReplayApp, req: Request, m: dict[str, str]) -> Response:
+def s3_object(app: Replay, req: Request, m: dict[str, str]) -> Response:
     found = app.data.attachment(m["rid"])
     stamp, expires = req.arg("X-Amz-Date"), req.arg("X-Amz-Expires")
     if found is None or not stamp or not expires:
@@ -252,7 +249,7 @@ def _s3_error(status: int, code: str, message: str) -> Response:
     return Response.text(status, xml, "application/xml")
 
 
-def csv_bytes(app: ReplayApp) -> bytes:
+def csv_bytes(app: Replay) -> bytes:
     if app.data.csv_bytes is not None:
         return app.data.csv_bytes
     out = io.StringIO()
@@ -285,7 +282,7 @@ def _csv_row(rec: dict[str, Any]) -> list[str]:
     return ["" if values.get(c) is None else str(values.get(c)) for c in CSV_COLUMNS]
 
 
-def csv_file(app: ReplayApp, req: Request, _: dict[str, str]) -> Response:
+def csv_file(app: Replay, req: Request, _: dict[str, str]) -> Response:
     data = csv_bytes(app)
     etag = f'"{hashlib.md5(data).hexdigest()}-26"'
     if req.headers.get("if-none-match") == etag:
@@ -295,12 +292,12 @@ def csv_file(app: ReplayApp, req: Request, _: dict[str, str]) -> Response:
                                 "Last-Modified": "Tue, 07 Oct 2026 03:30:00 GMT"})
 
 
-def csv_redirect(app: ReplayApp, req: Request, _: dict[str, str]) -> Response:
+def csv_redirect(app: Replay, req: Request, _: dict[str, str]) -> Response:
     return Response(303, b"", {"Location": f"{req.host_url}/Contract%20Opportunities/datagov/"
                                            "ContractOpportunitiesFullCSV.csv"})
 
 
-ROUTES = [
+ROUTES: list[Route] = [
     ("search", "GET", re.compile(r"(?:/prod)?/opportunities/v2/search"), search),
     ("noticedesc", "GET", re.compile(r"/prod/opportunities/v1/noticedesc"), noticedesc),
     ("detail", "GET", re.compile(r"/api/prod/opps/v2/opportunities/(?P<id>[0-9A-Za-z]+)"), detail),

@@ -17,7 +17,7 @@ from extractors.html import html_to_text
 from monitor import http
 from monitor.errors import BadPayload, SourceError
 from monitor.models import Notice, RawRecord, sha256_text
-from monitor.sources import PollContext
+from monitor.sources.base import PollContext
 
 log = logging.getLogger(__name__)
 
@@ -150,14 +150,14 @@ class Feeds:
             raise BadPayload(f"feed {http.redact_url(url)} is not RSS/Atom: "
                              f"{parsed.get('bozo_exception')}")
         for entry in parsed.entries:
-            notice = normalize_entry(entry, url)
+            notice = normalize_entry(entry)
             if notice is not None:
                 payload = {k: v for k, v in entry.items() if not k.endswith("_parsed")}
                 ctx.save(RawRecord(notice.source, notice.source_id, "feed",
                                    payload if _jsonable(payload) else str(payload)), notice)
 
 
-def normalize_entry(entry: Any, feed_url: str) -> Notice | None:
+def normalize_entry(entry: Any) -> Notice | None:
     link = entry.get("link") or entry.get("id")
     if not link:
         return None

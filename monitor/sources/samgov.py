@@ -24,7 +24,7 @@ from monitor import http
 from monitor.budget import Budget
 from monitor.errors import AuthError, BadPayload, RateLimited, SourceError
 from monitor.models import Notice, RawRecord, normalize_amount
-from monitor.sources import PollContext
+from monitor.sources.base import PollContext
 
 log = logging.getLogger(__name__)
 

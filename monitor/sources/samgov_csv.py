@@ -22,7 +22,7 @@ from extractors.html import html_to_text
 from monitor import http
 from monitor.errors import SourceError, Unavailable
 from monitor.models import Notice, RawRecord, normalize_amount
-from monitor.sources import PollContext
+from monitor.sources.base import PollContext
 from monitor.sources.samgov import JUSTIFICATION_TYPES
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))

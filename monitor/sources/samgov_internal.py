@@ -14,7 +14,7 @@ from extractors.html import html_to_text
 from monitor import http
 from monitor.errors import BadPayload, SourceError
 from monitor.models import RawRecord
-from monitor.sources import PollContext
+from monitor.sources.base import PollContext
 
 HAL = {"Accept": "application/hal+json, application/json;q=0.9, */*;q=0.8"}
 
