@@ -97,7 +97,7 @@ def facts_of(conn: sqlite3.Connection, notice_ids: list[str], flagged_only: bool
         select f.*, j.title from award_facts f join justifications j on j.notice_id = f.notice_id
         where f.notice_id in (select value from json_each(:ids)){flag}
         order by f.flag is null, case f.tier when 'primary' then 0 when 'secondary' then 1
-                 else 2 end, f.notice_id, f.id""", {"ids": _json(notice_ids)})
+                 else 2 end, f.notice_id, f.rowid""", {"ids": _json(notice_ids)})
 
 
 def _json(values: list[str]) -> str:
