@@ -24,7 +24,7 @@ import extractors
 from extractors.fields.agency import normalize as normalize_agency
 from extractors.fields.vendor import name_key
 from extractors.text import load_bytes, load_path
-from monitor import justifications
+from monitor import facts, justifications
 from monitor.attachments import mark_unusable, stored_path, stored_problem
 from monitor.settings import Settings
 from monitor.store import Store, disk_full, iso, update_row, upsert_row
@@ -257,6 +257,7 @@ def save(store: Store, notice: dict[str, Any], outcome: list[JobResult], now: da
             upsert_row(store.public, "extractions", "id", _row(notice, att_id, name, result, now))
         update_row(store.public, "notices", "id", notice["id"], columns)
         justifications.refresh(store.public, notice, columns, primary, texts, now)
+        facts.refresh(store.public, notice["id"], now)  # what the document says changed
 
 
 Result = tuple[str | None, str, dict[str, Any]]

@@ -71,22 +71,29 @@ async def atom_feed(datasette: Any, request: Any, rows: list[Any], columns: list
     if mapping is None:
         raise NotFound("There is no feed of this list: its rows are not notices. "
                        "Use .json or .csv instead.")
-    ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed")
     title = None
     if query_name:
         title = ((datasette.metadata(database=database) or {}).get("queries", {})
                  .get(query_name, {}).get("title"))
     elif table:
         title = (datasette.metadata(database=database, table=table) or {}).get("title") or table
-    ET.SubElement(feed, f"{{{ATOM}}}title").text = f"solesource: {title or 'query'}"
+    items = [dict(zip(columns, row, strict=False)) for row in rows]
+    if mapping["notice_id"] != "notice_id":
+        items = [item | {"notice_id": item[mapping["notice_id"]]} for item in items]
+    return feed_response(datasette, request, title or "query", items)
+
+
+def feed_response(datasette: Any, request: Any, title: str, items: list[dict[str, Any]]
+                  ) -> Response:
+    """The Atom document titled ``solesource: <title>`` with one entry per item; an item has
+    ``notice_id`` and ``title``, and any of the date and summary columns."""
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = _clean(f"solesource: {title}")
     ET.SubElement(feed, f"{{{ATOM}}}id").text = request.url
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=request.url)
     base = request.url.split("/", 3)[:3]
     origin = "/".join(base)
-    items = [dict(zip(columns, row, strict=False)) for row in rows]
-    if mapping["notice_id"] != "notice_id":
-        items = [item | {"notice_id": item[mapping["notice_id"]]} for item in items]
     stamps = [_timestamp(next((r.get(c) for c in DATE_COLUMNS if r.get(c)), None))
               for r in items]
     ET.SubElement(feed, f"{{{ATOM}}}updated").text = max(stamps, default="1970-01-01T00:00:00Z")

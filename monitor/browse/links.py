@@ -23,3 +23,13 @@ def notice_row_path(notice_id: str) -> str:
     """``/solesource/notices/<id>``: that notice itself, even when a later notice superseded
     it (``notice_path`` would follow the chain to the latest)."""
     return f"/solesource/notices/{tilde_encode(notice_id)}"
+
+
+def agency_path(name: str) -> str:
+    """``/-/agency/<name>``: an agency's page (any spelling redirects to its normalized name)."""
+    return f"/-/agency/{tilde_encode(name)}"
+
+
+def vendor_path(name: str) -> str:
+    """``/-/vendor/<name>``: a vendor's page (a name, a UEI or its group)."""
+    return f"/-/vendor/{tilde_encode(name)}"

@@ -18,12 +18,16 @@ from markupsafe import Markup, escape
 
 from monitor.attachments import StoredFileError, read_verified
 from monitor.browse.feeds import atom_feed, can_render
-from monitor.browse.links import notice_path, notice_row_path
+from monitor.browse.links import agency_path, notice_path, notice_row_path, vendor_path
+from monitor.browse.pages import ROUTES as PAGE_ROUTES
+from monitor.browse.pages import facts_of
 
 DATABASE = "solesource"
 MONEY = {"amount_usd", "total_usd", "largest_usd", "amount_before", "amount_after",
          "increase_usd", "award_amount"}
 NOTICE_LINKS = {"notice_id", "previous_notice_id"}
+AGENCY_COLUMNS = {"agency", "department"}
+VENDOR_COLUMNS = {"vendor", "vendor_group"}
 
 
 def _value(row: Any, column: str) -> Any:
@@ -40,6 +44,20 @@ def money(value: float) -> str:
 @hookimpl
 def prepare_jinja2_environment(env: Any, datasette: Any) -> None:
     env.filters["tilde_encode"] = tilde_encode
+    env.filters["agency_path"] = agency_path
+    env.filters["vendor_path"] = vendor_path
+    env.filters["money"] = money
+    env.filters["safe_url"] = safe_url
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` when it is a web address or a path on this site, else None (so a stored
+    ``javascript:`` never becomes a link)."""
+    text = str(url or "")
+    if text.startswith(("https://", "http://")) or (text.startswith("/") and
+                                                    not text.startswith("//")):
+        return text
+    return None
 
 
 @hookimpl
@@ -65,11 +83,32 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
         return Markup(f'<a href="{escape(datasette.urls.path(value))}">stored copy</a>')
     if table == "vendor_totals" and column == "vendor":
         href = datasette.urls.table(DATABASE, "justifications") + "?vendor_group=" + urlquote(value)
-        return Markup(f'<a href="{escape(href)}">{escape(value)}</a>')
+        return Markup(f'<a href="{escape(href)}">{escape(value)}</a>'
+                      + _page_link(datasette.urls.path(vendor_path(value)), "vendor page"))
     if table == "agency_totals" and column == "agency":
         href = datasette.urls.table(DATABASE, "justifications") + "?agency=" + urlquote(value)
-        return Markup(f'<a href="{escape(href)}">{escape(value)}</a>')
-    return None
+        return Markup(f'<a href="{escape(href)}">{escape(value)}</a>'
+                      + _page_link(datasette.urls.path(agency_path(value)), "agency page"))
+    return _entity_link(row, value, column, table, datasette)
+
+
+def _page_link(href: str, label: str) -> str:
+    return f' <a class="page-link" href="{escape(href)}">{label}</a>'
+
+
+def _entity_link(row: Any, value: str, column: str, table: str | None,
+                 datasette: Any) -> Markup | None:
+    """Agency and vendor columns of justifications and of the questions link to the agency's
+    or vendor's page (a vendor by its group when the row has it)."""
+    if table not in (None, "justifications", "agency_totals", "vendor_totals", "award_facts"):
+        return None
+    if column in AGENCY_COLUMNS and table not in ("agency_totals", "vendor_totals"):
+        path = agency_path(value)
+    elif column in VENDOR_COLUMNS and table not in ("agency_totals", "vendor_totals"):
+        path = vendor_path(_value(row, "vendor_group") or value)
+    else:
+        return None
+    return Markup(f'<a href="{escape(datasette.urls.path(path))}">{escape(value)}</a>')
 
 
 def metadata_without_column_descriptions(datasette: Any, table: str) -> dict[str, Any]:
@@ -99,7 +138,9 @@ def extra_template_vars(template: str, database: str | None, table: str | None,
             " where notice_id = ? order by rowid", [notice_id])
         items = [dict(r) | {"quote_html": highlight(r["quote"], r["as_written"] or r["value"])}
                  for r in result.rows]
-        return {"evidence": items}
+        facts = await datasette.get_database(DATABASE).execute_fn(
+            lambda conn: facts_of(conn, [notice_id]))
+        return {"evidence": items, "facts": facts}
     return evidence
 
 
@@ -136,7 +177,7 @@ def handle_exception(datasette: Any, request: Any, exception: Exception) -> None
 def register_routes() -> list[tuple[str, Any]]:
     return [(r"^/-/notice/(?P<notice_id>[^/]+)$", notice_redirect),
             (r"^/-/attachment/(?P<attachment_id>.+)$", attachment),
-            (r"^/-/unsubscribe$", unsubscribe)]
+            (r"^/-/unsubscribe$", unsubscribe), *PAGE_ROUTES]
 
 
 @hookimpl
