@@ -450,15 +450,19 @@ class Store:
         self.private["backfill_jobs"].update(job_id, {**values, "updated_at": iso(now)})
 
     def counts(self) -> dict[str, int]:
-        """What ``solesource status`` counts: notices, versions, justifications, stored
+        """What ``solesource status`` counts: notices, versions, justifications and notices of
+        intent (as Datasette's ``justifications`` table holds them), stored
         attachments, descriptions still to fetch, stored files missing or damaged, and
         documents whose scanned pages went unread (no tesseract)."""
         q = self.public.execute
         return {
             "notices": q("select count(*) from notices").fetchone()[0],
             "versions": q("select count(*) from notice_versions").fetchone()[0],
-            "justifications": q("select count(*) from notices "
-                                "where notice_type like '%ustification%'").fetchone()[0],
+            # the rows Datasette's ``justifications`` table shows, told apart as it tells them
+            "justifications": q("select count(*) from justifications "
+                                "where kind = 'Justification'").fetchone()[0],
+            "notices_of_intent": q("select count(*) from justifications "
+                                   "where kind = 'Notice of intent'").fetchone()[0],
             "attachments": q("select count(*) from attachments where state='stored'"
                              ).fetchone()[0],
             "descriptions_pending": q("select count(*) from notices "

@@ -515,3 +515,16 @@ def test_hostile_sorts_and_notice_addresses_never_give_500(ds: Any) -> None:
             assert status in {200, 302, 400, 404}, (path, status)
 
     check()
+
+
+def test_status_counts_what_datasette_shows(ds: Any, demo: Path) -> None:
+    """`solesource status` once counted SAM.gov 'Justification' notice types (10 in the demo)
+    while the justifications table showed 13 rows: now both count the same rows."""
+    from monitor.settings import Settings
+    from monitor.store import open_store
+
+    shown = rows(ds, "/solesource/justifications.json?_size=max")
+    with open_store(Settings(data_dir=demo)) as store:
+        counts = store.counts()
+    assert counts["justifications"] + counts["notices_of_intent"] == len(shown)
+    assert counts["justifications"] == sum(r["kind"] == "Justification" for r in shown)
