@@ -61,6 +61,7 @@ AFTER = [  # the name follows the cue
     "The agency intends to negotiate only with {name}, the original equipment manufacturer.",
     "NASA plans to obtain services from {name} under the authority of FAR 6.302-1.",
     "The Department intends to issue a firm-fixed-price purchase order to {name} for repairs.",
+    "The agency will buy the licenses from the sole provider, {name}, under FAR 13.106-1.",
 ]
 BEFORE = [  # the name comes before its role
     "{name} is the only source capable of meeting the requirement.",

@@ -40,9 +40,12 @@ CUES = [
     ("contractor_is",
      re.compile(r"\b(?:the\s+)?(?:contractor|vendor|awardee|supplier|recipient)\s+"
                      r"(?:is|will\s+be)\s+", re.I)),
+    # "from the original equipment manufacturer, X", "the sole provider, X,"
     ("oem_comma",
      re.compile(r"(?:original\s+(?:software\s+publisher|equipment\s+manufacturer)|\bOEM|"
-                     r"(?:sole|only|exclusive)\s+(?:manufacturer|developer|licensor|publisher))\s*"
+                     r"(?:sole|exclusive|single)\s+(?:authorized\s+)?(?:manufacturer|developer|"
+                     r"licensor|publisher|provider|distributor|supplier|vendor|source)|"
+                     r"only\s+(?:manufacturer|developer|licensor|publisher))\s*"
                      r"(?:\(OEM\)\s*)?,\s*", re.I)),
     ("field_label",
      re.compile(r"(?:^|\n|\b)(?:Contractor|Vendor|Awardee|Recipient|Company|Source|Offeror|"
