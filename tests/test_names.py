@@ -68,6 +68,8 @@ BEFORE = [  # the name comes before its role
     "{name} is the original equipment manufacturer of the system.",
     "Only {name} has the proprietary data rights needed.",
     "The requirement was awarded to {name}, the current contractor, in 2021.",
+    "The lab will procure the cytometer upgrade from {name}, the original equipment "
+    "manufacturer.",
 ]
 
 

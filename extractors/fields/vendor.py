@@ -148,6 +148,8 @@ PROPRIETARY = r"(?:proprietary|patented|copyrighted)\b"
 HOLDS = (r"(?:currently\s+|alone\s+|uniquely\s+)?(?:has|have|possesses|holds|owns|acquired)\s+"
          r"(?:the\s+)?(?:necessary|required|unique|only|exclusive|proprietary|sole|specialized|"
          r"technical|established|rights|data\s+rights)")
+MAKER = (r"(?:the\s+)?(?:authorized|sole|only|original|exclusive)\s+(?:equipment\s+|software\s+)?"
+         r"(?:manufacturer|source|provider|developer|owner|licensor|publisher|OEM)")
 AFTER_CUES = [
     ("is_the_only",
      re.compile(r"^\s*(?:,[^,]{0,60},\s*)?(?:\(.{0,40}\)\s*)?(?:is|are|was|remains|was\s+"
@@ -160,10 +162,9 @@ AFTER_CUES = [
                      r"[\"”]?\)", re.I)),
     ("proprietary",
      re.compile(rf"^(?:['’]s)?\s+{PROPRIETARY}", re.I)),
+    # "from BD Biosciences, the original equipment manufacturer"
     ("comma_only_maker",
-     re.compile(r"^\s*,\s*(?:the\s+)?(?:authorized|sole|only|original|exclusive)\s+"
-                     r"(?:manufacturer|source|provider|developer|owner|licensor|publisher|OEM)",
-                     re.I)),
+     re.compile(rf"^\s*,\s*{MAKER}", re.I)),
     ("holds_rights",
      re.compile(rf"^\s+{HOLDS}", re.I)),
     ("street_address",
@@ -177,7 +178,8 @@ AFTER_TRIGGER = re.compile(rf"\b(?:is|are|was|remains|be|(?:identified|determine
                            rf"(?:the\s+)?{ROLE}\b|\((?:here(?:in)?after(?:\s+referred\s+to\s+as)?\s+)?"
                            rf"[\"“]?(?:the\s+)?(?:OEM|original\s+equipment|"
                            rf"incumbent|contractor|vendor)|['’]s\s+{PROPRIETARY}|"
-                           rf"(?<=[a-z,])\s*{STREET}|\b{HOLDS}|(?<=\w),\s+{APPOSED}", re.I)
+                           rf"(?<=[a-z,])\s*{STREET}|\b{HOLDS}|(?<=\w),\s+{APPOSED}|(?<=\w),\s*{MAKER}",
+                           re.I)
 DISTRACT = re.compile(r"protest|protester|competitor|trademark|\bFOB\b|mail\s+to|"
                       r"deliver(?:ed|y)\s+to|ship(?:ped)?\s+to|\bAttn\b|Commander|responded|respondent|capability\s+"
                       r"statement|interested\s+(?:part|source|vendor)|originally\s+awarded|other\s+(?:source|vendor|"
