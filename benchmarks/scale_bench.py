@@ -38,12 +38,12 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.extract_bench import pdfium_text  # noqa: E402
 from monitor import pipeline  # noqa: E402
-from monitor.matching import Filters  # noqa: E402
 from monitor.replay import Dataset, ReplayServer  # noqa: E402
 from monitor.replay.sinks import HttpSink, SmtpSink  # noqa: E402
 from monitor.settings import SamSettings, Secret, Settings, SmtpSettings  # noqa: E402
 from monitor.store import Store  # noqa: E402
-from monitor.subscriptions import add  # noqa: E402
+from notifications.matching import Filters  # noqa: E402
+from notifications.subscriptions import add  # noqa: E402
 
 KEY = "DEMO-KEY"
 NOW = datetime(2026, 1, 2, 12, tzinfo=UTC)

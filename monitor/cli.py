@@ -22,7 +22,7 @@ from rich.text import Text
 from monitor import __version__, pipeline
 from monitor.settings import ConfigError, Settings, short_repr
 from monitor.sources import load_sources
-from monitor.subscriptions import AUTHORITIES, KINDS
+from notifications.subscriptions import AUTHORITIES, KINDS
 
 _cut = partial(short_repr, limit=40)  # a bad value quoted in an error line
 console = Console(stderr=True)
@@ -327,8 +327,8 @@ def subscribe() -> None:
 @click.pass_obj
 def subscribe_add(settings: Settings, subscriber: str, **options: Any) -> None:
     """Add a subscription for SUBSCRIBER (a person or newsroom name)."""
-    from monitor.subscriptions import cli_option, insert, parse
     from notifications import ConfigurationError
+    from notifications.subscriptions import cli_option, insert, parse
 
     plural = {"agencies": "agency", "vendors": "vendor", "authorities": "authority",
               "kinds": "kind", "keywords": "keyword", "sources": "source", "timezone": "tz"}
@@ -350,7 +350,7 @@ def subscribe_add(settings: Settings, subscriber: str, **options: Any) -> None:
 @click.pass_obj
 def subscribe_list(settings: Settings) -> None:
     """Every subscription, with its target masked."""
-    from monitor.subscriptions import describe, load
+    from notifications.subscriptions import describe, load
 
     store = pipeline.open_store(settings)
     try:
@@ -370,7 +370,7 @@ def subscribe_list(settings: Settings) -> None:
 @click.pass_obj
 def subscribe_remove(settings: Settings, subscription_id: int) -> None:
     """Stop a subscription (what it had queued is cancelled)."""
-    from monitor.subscriptions import remove
+    from notifications.subscriptions import remove
 
     store = pipeline.open_store(settings)
     try:
@@ -387,10 +387,10 @@ def subscribe_remove(settings: Settings, subscription_id: int) -> None:
 @click.pass_obj
 def subscribe_test(settings: Settings, subscription_id: int) -> None:
     """Send a test message to a subscription's channel now."""
-    from monitor.delivery import notifiers
     from monitor.http import make_client
-    from monitor.subscriptions import load
     from notifications import Item, Message
+    from notifications.delivery import notifiers
+    from notifications.subscriptions import load
 
     store = pipeline.open_store(settings)
     try:
@@ -407,7 +407,7 @@ def subscribe_test(settings: Settings, subscription_id: int) -> None:
                 key_dates=[], rationale="This is a test.", quote=None, notice_type=None,
                 posted_date=None, source_url=None, browse_url=None, why="a test you asked for")
     with make_client(timeout=settings.http_timeout) as client:
-        result = notifiers(settings, client)[sub.target.channel].send(
+        result = notifiers(settings.delivery, client)[sub.target.channel].send(
             Message(sub.id, sub.subscriber, "solesource test message", (item,)), sub.target)
     if not result.ok:
         raise click.ClickException(f"{result.target}: {result.status or ''} {result.error}")
@@ -421,8 +421,8 @@ def subscribe_import(settings: Settings, path: Path) -> None:
     """Add the [[subscription]] tables of a TOML file: all of them, or none if any is
     invalid. The keys are the `subscribe add` options with underscores (see README,
     Notifications)."""
-    from monitor.subscriptions import insert, read_import
     from notifications import ConfigurationError
+    from notifications.subscriptions import insert, read_import
 
     try:
         subs = read_import(path)
@@ -454,11 +454,12 @@ def deliver(settings: Settings) -> None:
 @click.pass_obj
 def unsubscribe(settings: Settings, subscription_id: int, token: str) -> None:
     """Unsubscribe with the signed token from an email's unsubscribe link."""
-    from monitor.subscriptions import unsubscribe_with_token
+    from notifications.subscriptions import unsubscribe_with_token
 
     store = pipeline.open_store(settings)
     try:
-        done = unsubscribe_with_token(store, settings, subscription_id, token, _clock()())
+        done = unsubscribe_with_token(store, settings.delivery, subscription_id, token,
+                                      _clock()())
     finally:
         store.close()
     if done is None:

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from monitor import pipeline
-from monitor.matching import Filters
 from monitor.replay import Dataset, ReplayApp, ReplayServer
 from monitor.replay.sinks import HttpSink, SmtpSink
 from monitor.settings import Secret, Settings
 from monitor.store import Store
-from monitor.subscriptions import add
 from notifications.base import LOOPBACK_ENV
+from notifications.matching import Filters
+from notifications.subscriptions import add
 
 DEMO_NOW = datetime(2025, 4, 30, 14, 0, tzinfo=UTC)
 NEXT_MORNING = DEMO_NOW + timedelta(days=1)

@@ -1,4 +1,4 @@
-"""One writer per data folder, and who a process is (for outbox claims).
+"""One writer per data folder.
 
 ``run``, ``poll``, ``deliver`` and ``backfill`` hold ``<data_dir>/solesource.lock`` for as
 long as they work. It is an ``flock(2)`` lock, so the operating system releases it when the
@@ -12,7 +12,6 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -131,42 +130,3 @@ def hold(data_dir: Path, wait: float | None = None) -> Iterator[DataLock]:
         yield lock
     finally:
         lock.release()
-
-
-# ---- who claims outbox rows ---------------------------------------------------------------
-
-def _start_time(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot (Linux), to tell a reused pid."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return stat.rsplit(")", 1)[-1].split()[19]
-
-
-def owner_id(pid: int | None = None) -> str:
-    """A process (default: this one) as an outbox claim owner: ``host:pid:start``."""
-    pid = os.getpid() if pid is None else pid
-    return f"{socket.gethostname()}:{pid}:{_start_time(pid) or ''}"
-
-
-def owner_alive(owner: str) -> bool:
-    """Whether the process that wrote ``owner`` (see owner_id) may still be running.
-
-    True for an owner on another host (it cannot be checked here: its claim's lease
-    decides), False for a pid that is gone or now belongs to a process started later.
-    """
-    host, _, rest = owner.partition(":")
-    pid_text, _, start = rest.partition(":")
-    if host != socket.gethostname():
-        return True
-    if not (pid_text.isascii() and pid_text.isdigit()) or not 0 < int(pid_text) < 2**31:
-        return False  # not a pid we could have written
-    pid = int(pid_text)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return not start or _start_time(pid) in (None, start)

@@ -157,7 +157,7 @@ def extract(settings: Settings, *, clock: Clock = system_clock, store: Store | N
 def match(settings: Settings, *, clock: Clock = system_clock, store: Store | None = None
           ) -> Any:
     """Match every newly extracted notice version against the subscriptions."""
-    from monitor.outbox import match_new
+    from notifications.outbox import match_new
 
     own = store is None
     store = store or open_store(settings)
@@ -174,12 +174,12 @@ def match(settings: Settings, *, clock: Clock = system_clock, store: Store | Non
 def deliver(settings: Settings, *, clock: Clock = system_clock, store: Store | None = None,
             **kwargs: Any) -> Any:
     """Send what is due in the outbox; retry what failed when its time comes."""
-    from monitor.delivery import deliver as work_outbox
+    from notifications.delivery import deliver as work_outbox
 
     own = store is None
     store = store or open_store(settings)
     try:
-        stats = work_outbox(store, settings, clock(), **kwargs)
+        stats = work_outbox(store, settings.delivery, clock(), **kwargs)
         log.info("deliver: %d sent, %d failed, %d dead, %d skipped", stats.sent, stats.failed,
                  stats.dead, stats.skipped)
         return stats

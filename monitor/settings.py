@@ -10,9 +10,13 @@ import math
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from notifications.config import DeliveryConfig, SmtpConfig
+from notifications.types import short_repr  # the one repr-cutter for error lines
 
 DEFAULT_CONFIG_NAMES = ("solesource.toml",)
 
@@ -105,6 +109,21 @@ class Settings:
     @property
     def files_dir(self) -> Path:
         return self.data_dir / "files"
+
+    @property
+    def delivery(self) -> DeliveryConfig:
+        """What ``notifications`` needs of these settings to match and deliver, as plain
+        values (secrets revealed only inside the returned object, whose repr hides them)."""
+        from monitor.browse.links import notice_path
+        from monitor.http import make_client
+
+        s = self.smtp
+        smtp = SmtpConfig(host=s.host, port=s.port, security=s.security,
+                          username=s.username or None, password=s.password.reveal() or None,
+                          sender=s.sender)
+        return DeliveryConfig(public_url=self.public_url, secret_key=self.secret_key.reveal(),
+                              smtp=smtp, notice_path=notice_path,
+                              open_client=partial(make_client, timeout=self.http_timeout))
 
     @classmethod
     def load(
@@ -201,13 +220,6 @@ RULES: dict[tuple[str, str], _Rule] = {
     ("", "extract_queue_timeout"): _Rule(1, 7 * 24 * 3600),
     ("", "public_url"): _Rule(url=True),
 }
-
-
-def short_repr(value: Any, limit: int = 60) -> str:
-    """``repr(value)`` cut to ``limit`` characters, so a hostile value cannot flood a message
-    (the CLI and the subscription checks quote bad input through it too)."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _label(section: str, key: str) -> str:

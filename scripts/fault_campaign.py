@@ -35,12 +35,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitor.matching import Filters  # noqa: E402
 from monitor.replay import Dataset, ReplayApp, ReplayServer  # noqa: E402
 from monitor.replay.app import Fault  # noqa: E402
 from monitor.replay.sinks import HttpSink, SmtpSink  # noqa: E402
 from monitor.store import Store  # noqa: E402
-from monitor.subscriptions import add  # noqa: E402
+from notifications.matching import Filters  # noqa: E402
+from notifications.subscriptions import add  # noqa: E402
 
 KEY = "CAMPAIGN-KEY-0123456789"
 SECRET = "campaign-webhook-secret"

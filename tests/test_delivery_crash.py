@@ -17,11 +17,11 @@ from dataclasses import replace
 import pytest
 
 from monitor import pipeline
-from monitor.matching import Filters
 from monitor.replay import ReplayServer
 from monitor.replay.sinks import HttpSink, SmtpSink
 from monitor.store import Store
-from monitor.subscriptions import add
+from notifications.matching import Filters
+from notifications.subscriptions import add
 from tests.conftest import wsgi
 
 BASE = "http://replay.test"

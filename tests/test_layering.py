@@ -1,4 +1,5 @@
-"""Data flows one way: extractors and notifications never import monitor (or each other)."""
+"""Data flows one way: extractors import nothing of solesource; notifications imports only
+extractors' public API; monitor sits on top (sources, store, pipeline, CLI, replay)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,30 @@ def imported_roots(path):
 
 def test_leaf_packages_do_not_import_monitor():
     for pkg, banned in (("extractors", {"monitor", "notifications"}),
-                        ("notifications", {"monitor", "extractors"}),
+                        ("notifications", {"monitor"}),
                         ("fastscan", {"monitor", "notifications", "extractors"})):
         for path in (ROOT / pkg).rglob("*.py"):
             assert not banned & set(imported_roots(path)), path
+
+
+def test_notifications_uses_only_the_public_api_of_extractors():
+    """``from extractors import name_key``, never ``extractors.fields.vendor``: the inside of
+    extractors can change without breaking who is told what."""
+    for path in (ROOT / "notifications").rglob("*.py"):
+        inner = [m for m in _modules(path) if m.startswith("extractors.")]
+        assert not inner, f"{path} imports {inner}; import it from extractors instead"
+
+
+def test_who_is_told_what_lives_in_notifications():
+    """Subscriptions, matching, outbox and delivery are notifications' own, with no copy or
+    re-export left in monitor."""
+    for name in ("subscriptions", "matching", "outbox", "delivery", "claims"):
+        assert (ROOT / "notifications" / f"{name}.py").is_file(), name
+        assert not (ROOT / "monitor" / f"{name}.py").exists(), name
+    for path in (ROOT / "monitor").rglob("*.py"):
+        stale = [m for m in _modules(path) if m in {
+            "monitor.subscriptions", "monitor.matching", "monitor.outbox", "monitor.delivery"}]
+        assert not stale, f"{path} imports {stale}"
 
 
 def test_production_code_never_imports_the_replay():

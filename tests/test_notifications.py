@@ -12,11 +12,11 @@ from datetime import timedelta
 import pytest
 
 from monitor import pipeline
-from monitor.matching import Filters
 from monitor.replay import ReplayServer
 from monitor.replay.sinks import HttpSink, SmtpSink
 from monitor.store import Store
-from monitor.subscriptions import add, check_token, signing_key, unsubscribe_token
+from notifications.matching import Filters
+from notifications.subscriptions import add, check_token, signing_key, unsubscribe_token
 from tests.conftest import wsgi
 
 BASE = "http://replay.test"
@@ -90,7 +90,7 @@ def test_email_digest_next_morning_with_unsubscribe_headers(world, sinks, clock)
     assert msg["Message-ID"].startswith("<") and msg["List-Unsubscribe-Post"] == \
         "List-Unsubscribe=One-Click"
     token = msg["List-Unsubscribe"].split("t=")[1].rstrip(">")
-    key = signing_key(store, settings)
+    key = signing_key(store, settings.delivery)
     assert check_token(key, sub_id, token) and not check_token(key, sub_id + 1, token)
     html = msg.get_body(preferencelist=("html",)).get_content()
     text = msg.get_body(preferencelist=("plain",)).get_content()
@@ -226,7 +226,7 @@ def test_nothing_private_in_the_public_database(world, sinks, clock):
     _run(settings, store, clock)
     public = settings.public_db.read_bytes()
     for secret in (SECRET.encode(), b"owner@example.test", sinks["hook_url"].encode(),
-                   unsubscribe_token(signing_key(store, settings), 1).encode()):
+                   unsubscribe_token(signing_key(store, settings.delivery), 1).encode()):
         assert secret not in public
 
 
@@ -269,8 +269,8 @@ def test_a_refused_target_fails_alone(world, sinks, clock):
 def test_a_channel_that_raises_is_retried_and_does_not_stop_the_others(world, sinks, clock):
     """A channel plugin with a bug (any exception from send) fails its own batches, which
     are retried with backoff; the other channels' messages still go out."""
-    from monitor.delivery import notifiers
     from monitor.http import make_client
+    from notifications.delivery import notifiers
 
     class Broken:
         channel = "slack"
@@ -285,7 +285,7 @@ def test_a_channel_that_raises_is_retried_and_does_not_stop_the_others(world, si
         filters=Filters(agencies=("DHS",)))
     pipeline.match(settings, clock=clock, store=store)
     with make_client(timeout=5) as client:
-        channels = notifiers(settings, client) | {"slack": Broken()}
+        channels = notifiers(settings.delivery, client) | {"slack": Broken()}
         stats = pipeline.deliver(settings, clock=clock, store=store, channels=channels,
                                  rng=random.Random(1))
     assert (stats.sent, stats.failed) == (3, 3)
@@ -305,7 +305,7 @@ def test_claims_of_a_live_process_are_left_alone_and_a_killed_ones_retried(world
     import subprocess
     import sys
 
-    from monitor.lock import owner_id
+    from notifications.claims import owner_id
     from notifications.types import batch_key
 
     settings, store = world

@@ -18,14 +18,14 @@ import pytest
 
 from monitor import pipeline
 from monitor.browse import make_datasette
-from monitor.matching import Filters
 from monitor.replay import ReplayServer
 from monitor.replay.sinks import HttpSink, SmtpSink
 from monitor.settings import Secret
 from monitor.store import Store
-from monitor.subscriptions import add
 from notifications import ConfigurationError
 from notifications.base import check_url
+from notifications.matching import Filters
+from notifications.subscriptions import add
 from tests.conftest import KEY, wsgi
 
 BASE = "http://replay.test"

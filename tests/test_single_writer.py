@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from monitor.matching import Filters
 from monitor.replay import Dataset, ReplayApp, ReplayServer
 from monitor.replay.sinks import HttpSink
 from monitor.store import Store
-from monitor.subscriptions import add
+from notifications.matching import Filters
+from notifications.subscriptions import add
 from tests.conftest import KEY
 
 NOW = "2025-04-30T14:00:00+00:00"
@@ -193,7 +193,8 @@ def test_hostile_lock_settings_and_claim_owners() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from monitor.lock import LockWaitError, owner_alive, owner_id, wait_seconds
+    from monitor.lock import LockWaitError, wait_seconds
+    from notifications.claims import owner_alive, owner_id
 
     @settings(max_examples=300, deadline=None)
     @given(st.text(max_size=40))

@@ -21,13 +21,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from monitor.http import make_client
-from monitor.matching import Filters
 from monitor.replay import ReplayServer
 from monitor.replay.sinks import HttpSink
 from monitor.store import Store
-from monitor.subscriptions import add
 from notifications import ConfigurationError, Item, Message, Target
+from notifications.matching import Filters
 from notifications.slack import SlackNotifier
+from notifications.subscriptions import add
 from notifications.targets import RefusedTarget, check_url, parse_ipv4
 from notifications.webhook import WebhookNotifier
 

@@ -78,11 +78,11 @@ class Unsubscriber:
 
     def __call__(self, subscription_id: int, token: str) -> bool | None:
         from monitor.pipeline import open_store
-        from monitor.subscriptions import unsubscribe_with_token
+        from notifications.subscriptions import unsubscribe_with_token
 
         store = open_store(self.settings)
         try:
-            return unsubscribe_with_token(store, self.settings, subscription_id, token,
+            return unsubscribe_with_token(store, self.settings.delivery, subscription_id, token,
                                           self.clock())
         finally:
             store.close()

@@ -16,9 +16,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from monitor.matching import change_note, match, snapshot
-from monitor.store import Store, iso
-from monitor.subscriptions import Subscription, load
+from notifications.matching import change_note, match, snapshot
+from notifications.storage import Databases, iso
+from notifications.subscriptions import Subscription, load
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def next_slot(sub: Subscription, now: datetime) -> datetime:
     return slot.astimezone(UTC)
 
 
-def _pending_notices(store: Store) -> list[dict[str, Any]]:
+def _pending_notices(store: Databases) -> list[dict[str, Any]]:
     matched = {(r[0], r[1]) for r in store.private.execute(
         "select notice_id, version from matched").fetchall()}
     rows = store.public["notices"].rows_where("extraction_state = 'done'",
@@ -53,7 +53,7 @@ def _pending_notices(store: Store) -> list[dict[str, Any]]:
     return [r for r in rows if (r["id"], r["version"]) not in matched]
 
 
-def match_new(store: Store, now: datetime) -> MatchStats:
+def match_new(store: Databases, now: datetime) -> MatchStats:
     stats = MatchStats()
     subs = load(store, active_only=True)
     for notice in _pending_notices(store):
@@ -70,7 +70,7 @@ def match_new(store: Store, now: datetime) -> MatchStats:
     return stats
 
 
-def _queue(store: Store, sub: Subscription, notice: dict[str, Any], reason: str,
+def _queue(store: Databases, sub: Subscription, notice: dict[str, Any], reason: str,
            now: datetime) -> int:
     family = notice.get("family_key") or notice["id"]
     snap = snapshot(notice)
@@ -97,7 +97,7 @@ def _queue(store: Store, sub: Subscription, notice: dict[str, Any], reason: str,
     return cur.rowcount
 
 
-def _reminder(store: Store, sub: Subscription, notice: dict[str, Any], reason: str,
+def _reminder(store: Databases, sub: Subscription, notice: dict[str, Any], reason: str,
               now: datetime) -> int:
     due = notice.get("response_due")
     if not sub.reminder_days or not due or len(due) != 10:

@@ -18,16 +18,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from extractors.fields.agency import TABLE as AGENCY_TABLE
-from extractors.fields.agency import normalize as normalize_agency
-from extractors.fields.authority import PLAIN as AUTHORITY_WORDS
-from extractors.fields.kind import DOC_KIND_WORDS
-from monitor.matching import NOTIFY_CLASSES, Filters
-from monitor.settings import Settings, short_repr
-from monitor.store import Store, iso
-from notifications import ConfigurationError, Target, mask, validate
+from extractors import AGENCY_TABLE, AUTHORITY_WORDS, DOC_KIND_WORDS, normalize_agency
+from notifications.base import Target, mask, validate
+from notifications.config import DeliveryConfig
+from notifications.matching import NOTIFY_CLASSES, Filters
+from notifications.storage import Databases, iso
+from notifications.types import ConfigurationError, short_repr
 
 _cut = partial(short_repr, limit=40)  # a bad value quoted in an error line
+
 CADENCES = ("immediate", "daily", "weekly")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -302,7 +301,7 @@ def parse(raw: Mapping[str, Any], option: Callable[[str], str] = toml_key
         name=None if raw.get("name") is None else c.text("name", raw["name"], limit=80))
 
 
-def insert(store: Store, subs: list[NewSubscription], now: datetime) -> list[int]:
+def insert(store: Databases, subs: list[NewSubscription], now: datetime) -> list[int]:
     """Store checked subscriptions in one transaction (all or none); their ids."""
     db = store.private
     ids = []
@@ -327,7 +326,7 @@ def insert(store: Store, subs: list[NewSubscription], now: datetime) -> list[int
     return ids
 
 
-def add(store: Store, now: datetime, *, subscriber: str, filters: Filters,
+def add(store: Databases, now: datetime, *, subscriber: str, filters: Filters,
         email: str | None = None, slack: str | None = None, webhook: str | None = None,
         secret: str | None = None, cadence: str = "immediate", hour: int = 8,
         weekday: str = "mon", timezone: str = "America/New_York",
@@ -343,7 +342,7 @@ def add(store: Store, now: datetime, *, subscriber: str, filters: Filters,
     return insert(store, [parse({k: v for k, v in raw.items() if v is not None})], now)[0]
 
 
-def load(store: Store, subscription_id: int | None = None, active_only: bool = False
+def load(store: Databases, subscription_id: int | None = None, active_only: bool = False
          ) -> list[Subscription]:
     sql = ("select s.*, b.name as subscriber, b.email as email, b.timezone as timezone "
            "from subscriptions s join subscribers b on b.id = s.subscriber_id")
@@ -370,7 +369,7 @@ def load(store: Store, subscription_id: int | None = None, active_only: bool = F
     return out
 
 
-def remove(store: Store, subscription_id: int, now: datetime, reason: str = "removed") -> bool:
+def remove(store: Databases, subscription_id: int, now: datetime, reason: str = "removed") -> bool:
     with store.private.atomic():
         cur = store.private.execute(
             "update subscriptions set state = 'unsubscribed', disabled_reason = ?, "
@@ -381,7 +380,7 @@ def remove(store: Store, subscription_id: int, now: datetime, reason: str = "rem
     return cur.rowcount == 1
 
 
-def disable(store: Store, subscription_id: int, reason: str, now: datetime) -> None:
+def disable(store: Databases, subscription_id: int, reason: str, now: datetime) -> None:
     store.private.execute("update subscriptions set state = 'disabled', disabled_reason = ?, "
                           "updated_at = ? where id = ?", [reason, iso(now), subscription_id])
 
@@ -423,16 +422,16 @@ def read_import(path: Path) -> list[NewSubscription]:
     return out
 
 
-def import_toml(store: Store, path: Path, now: datetime) -> list[int]:
+def import_toml(store: Databases, path: Path, now: datetime) -> list[int]:
     """Check every ``[[subscription]]`` of a TOML file, then store them all in one
     transaction (none if any is invalid); their ids."""
     return insert(store, read_import(path), now)
 
 
-def signing_key(store: Store, settings: Settings) -> bytes:
+def signing_key(store: Databases, config: DeliveryConfig) -> bytes:
     """The key that signs unsubscribe links: configured, or generated once and kept private."""
-    if settings.secret_key:
-        return settings.secret_key.reveal().encode()
+    if config.secret_key:
+        return config.secret_key.encode()
     db = store.private
     row = db.execute("select value from secrets where name = 'unsubscribe'").fetchone()
     if row:
@@ -449,9 +448,9 @@ def unsubscribe_token(key: bytes, subscription_id: int) -> str:
                     hashlib.sha256).hexdigest()[:32]
 
 
-def unsubscribe_url(settings: Settings, key: bytes, subscription_id: int) -> str:
+def unsubscribe_url(config: DeliveryConfig, key: bytes, subscription_id: int) -> str:
     token = unsubscribe_token(key, subscription_id)
-    return f"{settings.public_url.rstrip('/')}/-/unsubscribe?s={subscription_id}&t={token}"
+    return f"{config.public_url.rstrip('/')}/-/unsubscribe?s={subscription_id}&t={token}"
 
 
 def check_token(key: bytes, subscription_id: int, token: str) -> bool:
@@ -461,11 +460,11 @@ def check_token(key: bytes, subscription_id: int, token: str) -> bool:
                                token.encode("utf-8", "replace"))
 
 
-def unsubscribe_with_token(store: Store, settings: Settings, subscription_id: int, token: str,
-                           now: datetime) -> bool | None:
+def unsubscribe_with_token(store: Databases, config: DeliveryConfig, subscription_id: int,
+                           token: str, now: datetime) -> bool | None:
     """The signed one-click unsubscribe: None if the token is not valid for this
     subscription, else whether it was active until now (a replay changes nothing)."""
-    if not check_token(signing_key(store, settings), subscription_id, token):
+    if not check_token(signing_key(store, config), subscription_id, token):
         return None
     return remove(store, subscription_id, now, reason="unsubscribed by link")
 

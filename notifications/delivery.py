@@ -6,7 +6,7 @@ sending ("sending"), and marked "sent" after. A run that dies in between re-send
 that batch with the same Message-ID / Idempotency-Key, so a receiver can tell; nothing is
 ever dropped.
 
-Claims name their owner (``host:pid:start``, see monitor.lock) and hold a lease. A run takes
+Claims name their owner (``host:pid:start``, see notifications.claims) and hold a lease. A run takes
 over the claims of a process that is gone, or whose lease ran out, and never touches those
 of a live one; before each send it renews its own claim and skips a batch that is no longer
 its own. (The data folder's lock already keeps a second deliverer out; this holds even
@@ -26,16 +26,20 @@ from typing import Any
 import httpx
 
 from extractors import plain_words
-from monitor.browse.links import notice_path
-from monitor.http import make_client
-from monitor.lock import owner_alive, owner_id
-from monitor.settings import Settings
-from monitor.store import Store, iso
-from monitor.subscriptions import Subscription, disable, load, signing_key, unsubscribe_url
-from notifications import ConfigurationError, DeliveryResult, Item, Message, Target, mask
-from notifications.email import EmailNotifier, SmtpConfig
+from notifications.base import Target, mask
+from notifications.claims import owner_alive, owner_id
+from notifications.config import DeliveryConfig
+from notifications.email import EmailNotifier
 from notifications.slack import SlackNotifier
-from notifications.types import batch_key
+from notifications.storage import Databases, iso
+from notifications.subscriptions import (
+    Subscription,
+    disable,
+    load,
+    signing_key,
+    unsubscribe_url,
+)
+from notifications.types import ConfigurationError, DeliveryResult, Item, Message, batch_key
 from notifications.webhook import WebhookNotifier
 
 log = logging.getLogger(__name__)
@@ -58,15 +62,8 @@ class DeliverStats:
     messages: list[str] = field(default_factory=list)
 
 
-def smtp_config(settings: Settings) -> SmtpConfig:
-    s = settings.smtp
-    return SmtpConfig(host=s.host, port=s.port, security=s.security,
-                      username=s.username or None, password=s.password.reveal() or None,
-                      sender=s.sender)
-
-
-def notifiers(settings: Settings, client: httpx.Client) -> dict[str, Any]:
-    return {"email": EmailNotifier(smtp_config(settings)), "slack": SlackNotifier(client),
+def notifiers(config: DeliveryConfig, client: httpx.Client) -> dict[str, Any]:
+    return {"email": EmailNotifier(config.smtp), "slack": SlackNotifier(client),
             "webhook": WebhookNotifier(client)}
 
 
@@ -77,17 +74,17 @@ def backoff(attempts: int, rng: random.Random, retry_after: float | None = None)
     return delay
 
 
-def deliver(store: Store, settings: Settings, now: datetime, *,
+def deliver(store: Databases, config: DeliveryConfig, now: datetime, *,
             channels: dict[str, Any] | None = None, rng: random.Random | None = None,
             client: httpx.Client | None = None,
             on_sent: Callable[[Message, Target, DeliveryResult], None] | None = None
             ) -> DeliverStats:
     rng = rng or random.Random()
     own = client is None
-    client = client or make_client(timeout=settings.http_timeout)
-    channels = channels or notifiers(settings, client)
+    client = client or config.open_client()
+    channels = channels or notifiers(config, client)
     stats = DeliverStats()
-    key = signing_key(store, settings)
+    key = signing_key(store, config)
     owner = owner_id()
     try:
         _claim(store, now, owner)
@@ -108,8 +105,8 @@ def deliver(store: Store, settings: Settings, now: datetime, *,
             rows = _drop_stale_reminders(store, rows, now, stats)
             if not rows:
                 continue
-            message, result = _attempt(store, settings, sub, rows, channels,
-                                       unsubscribe_url(settings, key, sub.id))
+            message, result = _attempt(store, config, sub, rows, channels,
+                                       unsubscribe_url(config, key, sub.id))
             why = _record(store, sub, batch_key(sub.id, [r["key"] for r in rows]), rows,
                           result, now, rng, stats, channels)
             if why is not None:
@@ -122,8 +119,8 @@ def deliver(store: Store, settings: Settings, now: datetime, *,
     return stats
 
 
-def _attempt(store: Store, settings: Settings, sub: Subscription, rows: list[dict[str, Any]],
-             channels: dict[str, Any], unsubscribe: str
+def _attempt(store: Databases, config: DeliveryConfig, sub: Subscription,
+             rows: list[dict[str, Any]], channels: dict[str, Any], unsubscribe: str
              ) -> tuple[Message | None, DeliveryResult]:
     """Build one batch's message and send it; never raises for one subscription's sake.
 
@@ -137,7 +134,7 @@ def _attempt(store: Store, settings: Settings, sub: Subscription, rows: list[dic
     target = sub.target
     message = None
     try:
-        message = _message(store, settings, sub, rows, unsubscribe)
+        message = _message(store, config, sub, rows, unsubscribe)
         channel = channels.get(target.channel)
         if channel is None:
             raise ConfigurationError(f"no notifier for channel {target.channel!r} is installed")
@@ -159,7 +156,7 @@ def _lease() -> str:
     return iso(datetime.now(UTC) + CLAIM_LEASE)
 
 
-def _take_over(store: Store, owner: str) -> int:
+def _take_over(store: Databases, owner: str) -> int:
     """Claim the 'sending' rows left by a process that is gone (or whose lease ran out, or
     that predates owned claims); leave those of a live process alone. Returns how many."""
     db = store.private
@@ -178,7 +175,7 @@ def _take_over(store: Store, owner: str) -> int:
     return cur.rowcount
 
 
-def _renew(store: Store, rows: list[dict[str, Any]], owner: str) -> bool:
+def _renew(store: Databases, rows: list[dict[str, Any]], owner: str) -> bool:
     """Extend this process's claim on a batch just before sending it; False if any row of
     it is no longer claimed by this process (then it must not be sent)."""
     ids = [r["id"] for r in rows]
@@ -188,7 +185,7 @@ def _renew(store: Store, rows: list[dict[str, Any]], owner: str) -> bool:
     return cur.rowcount == len(ids)
 
 
-def _claim(store: Store, now: datetime, owner: str) -> None:
+def _claim(store: Databases, now: datetime, owner: str) -> None:
     """Take over abandoned claims; group due pending rows into batches and fix each batch's
     key and owner before any send."""
     db = store.private
@@ -211,7 +208,7 @@ def _claim(store: Store, now: datetime, owner: str) -> None:
                        [message_key, owner, _lease(), *[m[0] for m in members]])
 
 
-def _batches(store: Store, owner: str) -> list[tuple[str, list[dict[str, Any]]]]:
+def _batches(store: Databases, owner: str) -> list[tuple[str, list[dict[str, Any]]]]:
     """This process's claimed rows, grouped by message key."""
     cursor = store.private.execute(
         "select * from outbox where state = 'sending' and claimed_by = ? "
@@ -224,7 +221,7 @@ def _batches(store: Store, owner: str) -> list[tuple[str, list[dict[str, Any]]]]
     return list(batches.items())
 
 
-def _drop_stale_reminders(store: Store, rows: list[dict[str, Any]], now: datetime,
+def _drop_stale_reminders(store: Databases, rows: list[dict[str, Any]], now: datetime,
                           stats: DeliverStats) -> list[dict[str, Any]]:
     keep = []
     for row in rows:
@@ -246,12 +243,12 @@ def _drop_stale_reminders(store: Store, rows: list[dict[str, Any]], now: datetim
     return keep
 
 
-def _notice(store: Store, notice_id: str) -> dict[str, Any] | None:
+def _notice(store: Databases, notice_id: str) -> dict[str, Any] | None:
     rows = list(store.public["notices"].rows_where("id = ?", [notice_id]))
     return rows[0] if rows else None
 
 
-def _item(store: Store, settings: Settings, row: dict[str, Any]) -> Item:
+def _item(store: Databases, config: DeliveryConfig, row: dict[str, Any]) -> Item:
     n = _notice(store, row["notice_id"]) or {"id": row["notice_id"]}
     ex = store.public.execute(
         "select result from extractions where notice_id = ? and notice_version = ? "
@@ -270,7 +267,7 @@ def _item(store: Store, settings: Settings, row: dict[str, Any]) -> Item:
     if not quote and primary.get("vendors"):
         quote = " ".join(primary["vendors"][0]["evidence"]["quote"].split())
     citations = json.loads(n.get("authority_citations") or "[]")
-    base = settings.public_url.rstrip("/")
+    base = config.public_url.rstrip("/")
     return Item(
         key=row["key"], kind=row["kind"], title=n.get("title") or n["id"],
         agency=(n.get("agency_hierarchy") or "").split(" > ")[-1] or (
@@ -282,13 +279,13 @@ def _item(store: Store, settings: Settings, row: dict[str, Any]) -> Item:
         key_dates=dates, rationale=n.get("rationale"), quote=quote,
         notice_type=n.get("notice_type"), posted_date=n.get("posted_date"),
         source_url=n.get("url"),
-        browse_url=base + notice_path(n["id"]),
+        browse_url=base + config.notice_path(n["id"]) if config.notice_path else None,
         why=row["reason"] or "", change=row["change"], response_due=n.get("response_due"))
 
 
-def _message(store: Store, settings: Settings, sub: Subscription, rows: list[dict[str, Any]],
-             unsubscribe: str) -> Message:
-    items = tuple(_item(store, settings, r) for r in rows)
+def _message(store: Databases, config: DeliveryConfig, sub: Subscription,
+             rows: list[dict[str, Any]], unsubscribe: str) -> Message:
+    items = tuple(_item(store, config, r) for r in rows)
     if len(items) == 1:
         i = items[0]
         prefix = {"update": "Updated: ", "reminder": "Deadline reminder: "}.get(i.kind, "")
@@ -299,13 +296,13 @@ def _message(store: Store, settings: Settings, sub: Subscription, rows: list[dic
                    items=items, unsubscribe_url=unsubscribe)
 
 
-def _mark(store: Store, rows: list[dict[str, Any]], state: str, now: datetime) -> None:
+def _mark(store: Databases, rows: list[dict[str, Any]], state: str, now: datetime) -> None:
     ids = [r["id"] for r in rows]
     store.private.execute(f"update outbox set state = ?, sent_at = ? where id in "
                           f"({','.join('?' * len(ids))})", [state, iso(now), *ids])
 
 
-def _record(store: Store, sub: Subscription, message_key: str, rows: list[dict[str, Any]],
+def _record(store: Databases, sub: Subscription, message_key: str, rows: list[dict[str, Any]],
             result: DeliveryResult, now: datetime, rng: random.Random, stats: DeliverStats,
             channels: dict[str, Any]) -> str | None:
     """Write one attempt: sent, retry later, or dead (then maybe disable and tell the owner).
@@ -350,7 +347,7 @@ def _record(store: Store, sub: Subscription, message_key: str, rows: list[dict[s
     return why
 
 
-def _dead(store: Store, rows: list[dict[str, Any]], why: str, stats: DeliverStats) -> None:
+def _dead(store: Databases, rows: list[dict[str, Any]], why: str, stats: DeliverStats) -> None:
     """Dead-letter the rest of a subscription disabled earlier in this run, unsent."""
     ids = [r["id"] for r in rows]
     store.private.execute(f"update outbox set state = 'dead', last_error = ? where id in "
