@@ -13,8 +13,29 @@ configuration (``config.DeliveryConfig``) from its caller, and reads documents' 
 through ``extractors``' public API.
 """
 
-from notifications.base import Target, load_notifiers, mask, validate
+from importlib.metadata import entry_points
+
+from notifications.base import Notifier, Target, mask, validate
 from notifications.types import ConfigurationError, DeliveryResult, Item, Message
 
-__all__ = ["ConfigurationError", "DeliveryResult", "Item", "Message", "Target",
-           "load_notifiers", "mask", "validate"]
+__all__ = ["ConfigurationError", "DeliveryResult", "Item", "Message", "Notifier", "Target",
+           "builtin_notifiers", "load_notifiers", "mask", "validate"]
+
+
+def builtin_notifiers() -> dict[str, type[Notifier]]:
+    """The channels that ship with solesource, by name: email, slack, webhook.
+
+    Imported when asked for, so ``import notifications`` stays light (no Jinja2, no SMTP).
+    """
+    from notifications.email import EmailNotifier
+    from notifications.slack import SlackNotifier
+    from notifications.webhook import WebhookNotifier
+
+    return {"email": EmailNotifier, "slack": SlackNotifier, "webhook": WebhookNotifier}
+
+
+def load_notifiers() -> dict[str, type[Notifier]]:
+    """Every channel class by name: the built-in ones, then the plugins registered under the
+    ``solesource.notifiers`` entry point group (a plugin may replace a built-in one)."""
+    found = {ep.name: ep.load() for ep in entry_points(group="solesource.notifiers")}
+    return builtin_notifiers() | found

@@ -1,12 +1,12 @@
 """The seam where a channel plugs in: one class per service behind one interface, as in
-apprise. Channels are looked up by name; plugins add theirs through the
-``solesource.notifiers`` entry point group."""
+apprise. This module knows no channel; the registry that names them (built-in and plugins'
+``solesource.notifiers`` entry points) is ``notifications.load_notifiers``, so a channel can
+import ``Target`` from here without an import cycle."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import ClassVar, Protocol
 from urllib.parse import urlsplit
 
@@ -45,19 +45,6 @@ class Notifier(Protocol):
     channel: ClassVar[str]
 
     def send(self, message: Message, target: Target) -> DeliveryResult: ...
-
-
-def builtin_notifiers() -> dict[str, type[Notifier]]:
-    from notifications.email import EmailNotifier
-    from notifications.slack import SlackNotifier
-    from notifications.webhook import WebhookNotifier
-
-    return {"email": EmailNotifier, "slack": SlackNotifier, "webhook": WebhookNotifier}
-
-
-def load_notifiers() -> dict[str, type[Notifier]]:
-    found = {ep.name: ep.load() for ep in entry_points(group="solesource.notifiers")}
-    return builtin_notifiers() | found
 
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

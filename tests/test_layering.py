@@ -45,6 +45,20 @@ def test_who_is_told_what_lives_in_notifications():
         assert not stale, f"{path} imports {stale}"
 
 
+def test_the_channel_registry_sits_above_the_channels():
+    """``notifications.base`` is what a channel imports; it imports no channel (not even
+    inside a function), so base and the channels form no cycle. The registry is the
+    package's ``load_notifiers``."""
+    from notifications import load_notifiers
+    from notifications.email import EmailNotifier
+
+    channels = {"notifications.email", "notifications.slack", "notifications.webhook"}
+    used = channels & set(_modules(ROOT / "notifications" / "base.py"))
+    assert not used, f"notifications/base.py imports {sorted(used)}"
+    found = load_notifiers()
+    assert {"email", "slack", "webhook"} <= set(found) and found["email"] is EmailNotifier
+
+
 def test_production_code_never_imports_the_replay():
     for path in (ROOT / "monitor").rglob("*.py"):
         if "replay" in path.parts or path.name in ("demo.py", "cli.py"):
