@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import sqlite3
 import sys
@@ -53,19 +52,11 @@ class RichProgress:
 
 
 def _clock() -> pipeline.Clock:
-    """``SOLESOURCE_NOW`` pins the clock (replaying recorded data, tests); else real time.
-    Raises ClickException naming the variable when it is not an ISO 8601 date-time."""
-    pinned = os.environ.get("SOLESOURCE_NOW")
-    if not pinned:
-        return pipeline.system_clock
-    try:
-        fixed = datetime.fromisoformat(pinned.strip())
-    except ValueError:
-        raise click.ClickException(
-            f"SOLESOURCE_NOW={_cut(pinned)} is not an ISO 8601 date-time (e.g. "
-            "2025-04-30T14:00:00Z); unset it to use the real clock") from None
-    fixed = fixed if fixed.tzinfo else fixed.replace(tzinfo=UTC)
-    return lambda: fixed
+    """The command's clock: pinned by ``SOLESOURCE_NOW`` (``Settings.now``: replaying
+    recorded data, tests), else real time. Settings.load has already refused a bad value."""
+    settings = click.get_current_context().find_object(Settings)
+    fixed = settings.now if settings is not None else None
+    return pipeline.system_clock if fixed is None else (lambda: fixed)
 
 
 class _Group(click.Group):
@@ -95,9 +86,9 @@ class _Failure(click.ClickException):
 
 def _exclusive(settings: Settings) -> Any:
     """The data folder's single-writer lock (see monitor/lock.py)."""
-    from monitor.lock import hold
+    from monitor.lock import hold, wait_seconds
 
-    return hold(settings.data_dir)
+    return hold(settings.data_dir, wait_seconds(settings.lock_wait))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -123,7 +114,6 @@ def cli(ctx: click.Context, config: Path | None, data_dir: Path | None, verbose:
         ctx.obj = Settings.load(config, data_dir=data_dir)
     except (ConfigError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
-    _clock()  # a bad SOLESOURCE_NOW is one line now, not a traceback in the middle of a run
     _check_folder(ctx.obj.data_dir, "the data folder (--data-dir / SOLESOURCE_DATA / data_dir)")
 
 
@@ -334,7 +324,8 @@ def subscribe_add(settings: Settings, subscriber: str, **options: Any) -> None:
               "kinds": "kind", "keywords": "keyword", "sources": "source", "timezone": "tz"}
     raw = {plural.get(k, k): v for k, v in options.items() if v not in (None, ())}
     try:
-        new = parse(raw | {"subscriber": subscriber}, cli_option)
+        new = parse(raw | {"subscriber": subscriber}, cli_option,
+                    allow_loopback=settings.allow_loopback)
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from None
     store = pipeline.open_store(settings)
@@ -425,7 +416,7 @@ def subscribe_import(settings: Settings, path: Path) -> None:
     from notifications.subscriptions import insert, read_import
 
     try:
-        subs = read_import(path)
+        subs = read_import(path, allow_loopback=settings.allow_loopback)
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from None
     store = pipeline.open_store(settings)

@@ -8,7 +8,6 @@ everything under the output folder. A second run finds and sends nothing new.
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +18,6 @@ from monitor.replay import Dataset, ReplayApp, ReplayServer
 from monitor.replay.sinks import HttpSink, SmtpSink
 from monitor.settings import Secret, Settings
 from monitor.store import Store
-from notifications.base import LOOPBACK_ENV
 from notifications.matching import Filters
 from notifications.subscriptions import add
 
@@ -30,7 +28,8 @@ WEBHOOK_SECRET = "demo-webhook-secret"
 
 
 def demo_settings(output: Path, base_url: str, smtp_port: int = 25) -> Settings:
-    s = Settings(data_dir=output, retry_backoff=0.2)
+    s = Settings(data_dir=output, retry_backoff=0.2,
+                 allow_loopback=True)  # the demo's Slack and webhook sinks live on 127.0.0.1
     return replace(
         s,
         sam=replace(s.sam, api_key=Secret(DEMO_KEY), api_base=base_url, web_base=base_url,
@@ -63,11 +62,10 @@ def _subscribe(store: Store, slack_url: str, webhook_url: str) -> None:
                 store.private.execute("update subscriptions set target = ? where id = ?",
                                       [target, existing[name]])
             continue
-        add(store, DEMO_NOW, **entry)
+        add(store, DEMO_NOW, allow_loopback=True, **entry)
 
 
 def run_demo(output: Path) -> dict[str, Any]:
-    os.environ[LOOPBACK_ENV] = "1"  # the demo's Slack and webhook sinks live on 127.0.0.1
     app = ReplayApp(Dataset.demo(), clock=lambda: DEMO_NOW, keys={DEMO_KEY: 1000})
     slack = HttpSink(save_to=output / "slack")
     webhook = HttpSink(save_to=output / "webhook", secret=WEBHOOK_SECRET)

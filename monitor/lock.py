@@ -4,7 +4,8 @@
 long as they work. It is an ``flock(2)`` lock, so the operating system releases it when the
 holder exits or is killed; nothing stale is ever left behind to clean up. The holder writes
 its pid into the file so that a second process can say who holds it. A second process waits
-up to ``SOLESOURCE_LOCK_WAIT`` seconds (default 0) and then gives up with one clear line.
+up to ``SOLESOURCE_LOCK_WAIT`` seconds (default 0; ``Settings.lock_wait``) and then gives up
+with one clear line.
 """
 
 from __future__ import annotations
@@ -42,12 +43,13 @@ class LockWaitError(ValueError):
     """``SOLESOURCE_LOCK_WAIT`` is not a number of seconds."""
 
 
-def wait_seconds(env: dict[str, str] | None = None) -> float:
-    """How long to wait for a busy lock: ``SOLESOURCE_LOCK_WAIT`` (seconds, ≥ 0; default 0).
+def wait_seconds(text: str) -> float:
+    """How long to wait for a busy lock, from ``SOLESOURCE_LOCK_WAIT`` as written (seconds,
+    ≥ 0; empty = 0).
 
     Raises LockWaitError naming the variable when it is not a non-negative number.
     """
-    raw = (os.environ if env is None else env).get(WAIT_ENV, "").strip()
+    raw = text.strip()
     if not raw:
         return 0.0
     try:
@@ -119,13 +121,13 @@ class DataLock:
 
 
 @contextmanager
-def hold(data_dir: Path, wait: float | None = None) -> Iterator[DataLock]:
-    """``with hold(settings.data_dir):`` — the data folder is this process's alone.
+def hold(data_dir: Path, wait: float = 0.0) -> Iterator[DataLock]:
+    """``with hold(settings.data_dir, wait):`` — the data folder is this process's alone.
 
-    ``wait`` defaults to ``SOLESOURCE_LOCK_WAIT``. Raises LockBusy (or LockWaitError).
+    Waits up to ``wait`` seconds for another holder (see ``wait_seconds``); raises LockBusy.
     """
     lock = DataLock(data_dir)
-    lock.acquire(wait_seconds() if wait is None else wait)
+    lock.acquire(wait)
     try:
         yield lock
     finally:

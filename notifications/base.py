@@ -14,7 +14,6 @@ from notifications.targets import (  # noqa: F401 (re-exported: one guard for ev
     LOOPBACK_ENV,
     RefusedTarget,
     check_url,
-    loopback_allowed,
 )
 from notifications.types import ConfigurationError, DeliveryResult, Message
 
@@ -50,13 +49,14 @@ class Notifier(Protocol):
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def validate(target: Target) -> None:
+def validate(target: Target, *, allow_loopback: bool = False) -> None:
     """Raise ConfigurationError (RefusedTarget for a URL) when a target cannot work. A URL's
-    host is checked as written here; its addresses are checked when a message is sent."""
+    host is checked as written here; its addresses are checked when a message is sent.
+    ``allow_loopback`` lets a URL on 127.0.0.1 through (local testing and the demo)."""
     if target.channel == "email":
         if not EMAIL.match(target.address):
             raise ConfigurationError(f"{target.address!r} is not an email address")
     elif target.channel in ("slack", "webhook"):
-        check_url(target.address)
+        check_url(target.address, allow_loopback=allow_loopback)
         if target.channel == "webhook" and not target.secret:
             raise ConfigurationError("a webhook needs a signing secret (--secret)")

@@ -32,7 +32,9 @@ class DeliveryConfig:
     private database); ``notice_path`` gives the path of a notice's page under
     ``public_url`` (None: messages carry no browse link); ``open_client`` makes the HTTP
     client whose timeout, headers and logging Slack and webhook posts borrow (the caller's,
-    so its User-Agent and redacted log line are kept). ``repr`` never shows a secret.
+    so its User-Agent and redacted log line are kept); ``allow_loopback`` lets Slack and
+    webhook URLs on 127.0.0.1 through (tests and the demo only). ``repr`` never shows a
+    secret.
     """
 
     public_url: str = "http://127.0.0.1:8001"
@@ -40,3 +42,4 @@ class DeliveryConfig:
     smtp: SmtpConfig = SmtpConfig()
     notice_path: Callable[[str], str] | None = field(default=None, repr=False)
     open_client: Callable[[], httpx.Client] = field(default=httpx.Client, repr=False)
+    allow_loopback: bool = False

@@ -63,8 +63,10 @@ class DeliverStats:
 
 
 def notifiers(config: DeliveryConfig, client: httpx.Client) -> dict[str, Any]:
-    return {"email": EmailNotifier(config.smtp), "slack": SlackNotifier(client),
-            "webhook": WebhookNotifier(client)}
+    loopback = config.allow_loopback
+    return {"email": EmailNotifier(config.smtp),
+            "slack": SlackNotifier(client, allow_loopback=loopback),
+            "webhook": WebhookNotifier(client, allow_loopback=loopback)}
 
 
 def backoff(attempts: int, rng: random.Random, retry_after: float | None = None) -> timedelta:

@@ -232,7 +232,7 @@ def check_filters(raw: Mapping[str, Any], option: Callable[[str], str] = toml_ke
                                     for x in c.texts("source", raw.get("source")))))
 
 
-def _channel(c: _Checker, raw: Mapping[str, Any]) -> Target:
+def _channel(c: _Checker, raw: Mapping[str, Any], allow_loopback: bool) -> Target:
     given = [k for k in ("email", "slack", "webhook") if raw.get(k) not in (None, "")]
     if len(given) != 1:
         names = ", ".join(c.option(k) for k in ("email", "slack", "webhook"))
@@ -250,20 +250,22 @@ def _channel(c: _Checker, raw: Mapping[str, Any]) -> Target:
                                "secret its receiver checks")
     target = Target(channel, address, secret)
     try:
-        validate(target)
+        validate(target, allow_loopback=allow_loopback)
     except ConfigurationError as exc:
         raise ConfigurationError(f"{c.option(channel)}: {exc}") from None
     return target
 
 
-def parse(raw: Mapping[str, Any], option: Callable[[str], str] = toml_key
-          ) -> NewSubscription:
+def parse(raw: Mapping[str, Any], option: Callable[[str], str] = toml_key, *,
+          allow_loopback: bool = False) -> NewSubscription:
     """One subscription from raw values keyed as ``KEYS`` (CLI options or a TOML table).
 
     Takes: ``subscriber``, exactly one of ``email``/``slack``/``webhook`` (a webhook with its
     ``secret``), optional filters, cadence, hour, weekday, tz, remind_days, owner_email, name.
     Returns a NewSubscription in which every value is checked; raises ConfigurationError
     naming the offending option or key (``option`` spells it) and what to give instead.
+    A Slack or webhook URL on 127.0.0.1 is refused unless ``allow_loopback`` (local testing
+    and the demo: ``Settings.allow_loopback``).
     """
     c = _Checker(option)
     if unknown := [k for k in raw if k not in KEYS]:
@@ -272,7 +274,7 @@ def parse(raw: Mapping[str, Any], option: Callable[[str], str] = toml_key
     if raw.get("subscriber") is None:
         raise c.fail("subscriber", "is missing: who is this for (a person or newsroom)?")
     subscriber = c.text("subscriber", raw["subscriber"])
-    target = _channel(c, raw)
+    target = _channel(c, raw, allow_loopback)
     owner = raw.get("owner_email")
     if owner is not None:
         owner = c.text("owner_email", owner, limit=254)
@@ -331,7 +333,7 @@ def add(store: Databases, now: datetime, *, subscriber: str, filters: Filters,
         secret: str | None = None, cadence: str = "immediate", hour: int = 8,
         weekday: str = "mon", timezone: str = "America/New_York",
         reminder_days: int | None = None, name: str | None = None,
-        owner_email: str | None = None) -> int:
+        owner_email: str | None = None, allow_loopback: bool = False) -> int:
     """Check and store one subscription (see ``parse``); its id."""
     raw: dict[str, Any] = {FILTER_KEYS[k]: v for k, v in asdict(filters).items()
                            if v not in ((), None)}
@@ -339,7 +341,8 @@ def add(store: Databases, now: datetime, *, subscriber: str, filters: Filters,
             "secret": secret, "cadence": cadence, "hour": hour, "weekday": weekday,
             "tz": timezone, "remind_days": reminder_days, "name": name,
             "owner_email": owner_email}
-    return insert(store, [parse({k: v for k, v in raw.items() if v is not None})], now)[0]
+    new = parse({k: v for k, v in raw.items() if v is not None}, allow_loopback=allow_loopback)
+    return insert(store, [new], now)[0]
 
 
 def load(store: Databases, subscription_id: int | None = None, active_only: bool = False
@@ -385,7 +388,7 @@ def disable(store: Databases, subscription_id: int, reason: str, now: datetime) 
                           "updated_at = ? where id = ?", [reason, iso(now), subscription_id])
 
 
-def read_import(path: Path) -> list[NewSubscription]:
+def read_import(path: Path, *, allow_loopback: bool = False) -> list[NewSubscription]:
     """The ``[[subscription]]`` tables of a TOML file (format: README, Notifications), each
     checked as ``parse`` checks CLI options. Raises ConfigurationError naming the file, the
     table (``subscription #2``) and the key, for any unreadable, non-TOML or wrongly shaped
@@ -414,7 +417,7 @@ def read_import(path: Path) -> list[NewSubscription]:
     out = []
     for i, entry in enumerate(entries, 1):
         try:
-            out.append(parse(entry, toml_key))
+            out.append(parse(entry, toml_key, allow_loopback=allow_loopback))
         except ConfigurationError as exc:
             who = entry.get("subscriber")
             label = f" ({_cut(who)})" if isinstance(who, str) else ""
@@ -422,10 +425,11 @@ def read_import(path: Path) -> list[NewSubscription]:
     return out
 
 
-def import_toml(store: Databases, path: Path, now: datetime) -> list[int]:
+def import_toml(store: Databases, path: Path, now: datetime, *,
+                allow_loopback: bool = False) -> list[int]:
     """Check every ``[[subscription]]`` of a TOML file, then store them all in one
     transaction (none if any is invalid); their ids."""
-    return insert(store, read_import(path), now)
+    return insert(store, read_import(path, allow_loopback=allow_loopback), now)
 
 
 def signing_key(store: Databases, config: DeliveryConfig) -> bytes:

@@ -59,6 +59,56 @@ def test_the_channel_registry_sits_above_the_channels():
     assert {"email", "slack", "webhook"} <= set(found) and found["email"] is EmailNotifier
 
 
+# Files that touch os.environ without reading a setting from it, and why.
+ENVIRONMENT_PASSED_ON = {
+    "extractors/text.py": "hands the whole environment to the OCR subprocess",
+}
+
+
+def _environment_uses(path):
+    """Lines where ``path`` touches the process environment: ``os.environ``, ``os.getenv``,
+    ``os.putenv`` or ``from os import environ/getenv``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "putenv") \
+                and isinstance(node.value, ast.Name) and node.value.id == "os":
+            yield node.lineno
+        elif isinstance(node, ast.ImportFrom) and node.module == "os" and any(
+                a.name in ("environ", "getenv", "putenv") for a in node.names):
+            yield node.lineno
+
+
+def test_only_settings_reads_the_environment():
+    """Settings are read once, in monitor/settings.py, and passed down: no other module of
+    monitor, notifications or extractors reads (or sets) an environment variable. (The
+    accelerator fastscan/, a leaf that knows no settings, reads its cache folder itself.)"""
+    for pkg in ("monitor", "notifications", "extractors"):
+        for path in (ROOT / pkg).rglob("*.py"):
+            name = path.relative_to(ROOT).as_posix()
+            if name == "monitor/settings.py" or name in ENVIRONMENT_PASSED_ON:
+                continue
+            lines = list(_environment_uses(path))
+            assert not lines, f"{name} reads the environment at lines {lines}; read it in " \
+                              "monitor/settings.py and pass the value down"
+
+
+def test_readme_lists_every_environment_variable():
+    """README, Configuration, has one table row for each variable settings.py reads."""
+    from monitor import settings
+
+    names = {"SOLESOURCE_CONFIG", "SOLESOURCE_CACHE", "XDG_CACHE_HOME"}
+    names |= {name for name, _, _ in settings.ENV_SETTINGS}
+    names |= {n for name, _, _ in settings.ENV_SECRETS for n in (name, f"{name}_FILE")}
+    names |= set(settings.ENV_ONLY.values())
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Configuration"):]
+    section = section[:section.index("\n## ", 1)]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    listed = {name for row in rows for name in
+              (part.strip("` ") for part in row.split("|")[1].split("/"))}
+    assert names - listed == set(), f"README, Configuration, misses {sorted(names - listed)}"
+
+
 def test_production_code_never_imports_the_replay():
     for path in (ROOT / "monitor").rglob("*.py"):
         if "replay" in path.parts or path.name in ("demo.py", "cli.py"):
