@@ -55,6 +55,8 @@ DATE_LABELS = {"response_due": "Responses due", "prototype_due": "Prototype due"
 
 @dataclass
 class DeliverStats:
+    """What one ``deliver`` did, in outbox rows (``messages``: the keys of messages sent)."""
+
     sent: int = 0
     failed: int = 0
     dead: int = 0
@@ -63,6 +65,12 @@ class DeliverStats:
 
 
 def notifiers(config: DeliveryConfig, client: httpx.Client) -> dict[str, Any]:
+    """The built-in channels, ready to send: channel name -> notifier.
+
+    :param config: SMTP settings for email; whether 127.0.0.1 targets are allowed
+    :param client: the HTTP client whose timeout, headers and hooks Slack and webhook posts
+      borrow (each post still goes through the target guard); the caller closes it
+    """
     loopback = config.allow_loopback
     return {"email": EmailNotifier(config.smtp),
             "slack": SlackNotifier(client, allow_loopback=loopback),
@@ -70,6 +78,13 @@ def notifiers(config: DeliveryConfig, client: httpx.Client) -> dict[str, Any]:
 
 
 def backoff(attempts: int, rng: random.Random, retry_after: float | None = None) -> timedelta:
+    """How long to wait before retrying a failed batch: one minute doubled per attempt, at
+    most six hours, times a random factor between 0.5 and 1.5; never less than the receiver's
+    ``Retry-After`` (seconds) when it gave one.
+
+    :param attempts: how many attempts failed so far (1 after the first)
+    :param rng: the source of jitter (seeded in tests)
+    """
     delay = min(MAX_DELAY, BASE_DELAY * 2 ** max(0, attempts - 1)) * rng.uniform(0.5, 1.5)
     if retry_after:
         delay = max(delay, timedelta(seconds=retry_after))
@@ -81,6 +96,37 @@ def deliver(store: Databases, config: DeliveryConfig, now: datetime, *,
             client: httpx.Client | None = None,
             on_sent: Callable[[Message, Target, DeliveryResult], None] | None = None
             ) -> DeliverStats:
+    """Send every outbox batch that is due: one message per batch (an email digest holds
+    all of a subscription's due rows; Slack and webhooks get one row each), and record the
+    attempt.
+
+    Safe to kill at any point: a batch is claimed ("sending", with its message key and this
+    process as owner) in one transaction before anything is sent, and marked "sent" after.
+    A run that dies in between leaves the claim; the next run takes it over (its owner is
+    gone) and sends the same message again with the same Message-ID / Idempotency-Key, so
+    a receiver can tell. Nothing is dropped, and nothing is sent twice except after such a
+    crash. Claims of a live process are left alone. Not otherwise idempotent: a second
+    call sends what became due since the first.
+
+    A failed send is retried with ``backoff`` for about two days (``GIVE_UP_AFTER``), then
+    dead-lettered and the subscription disabled. A failure that cannot pass (not
+    retryable) is dead-lettered at once; when it says the endpoint is gone (a 404 or 410, a
+    gone Slack channel, a refused target) the subscription is disabled too. The owner of a
+    disabled Slack or webhook subscription is told by email. One subscription's failure
+    never stops the others.
+
+    :param store: the private database (``outbox``, ``subscriptions``, ``deliveries``,
+      ``secrets``: read and written) and the public one (``notices``, ``extractions``: read,
+      to build the messages)
+    :param config: public URL, unsubscribe signing key, SMTP, HTTP client, loopback
+    :param now: the pipeline's clock: what is due, and the times recorded
+    :param channels: channel name -> notifier, instead of ``notifiers(config, client)``
+    :param rng: jitter for the backoff (seeded in tests)
+    :param client: the HTTP client for Slack and webhooks; made with
+      ``config.open_client()`` and closed here when not given
+    :param on_sent: called with each message sent, its target and the result
+    :return: counts of rows sent, failed (will retry), dead and skipped
+    """
     rng = rng or random.Random()
     own = client is None
     client = client or config.open_client()

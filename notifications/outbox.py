@@ -25,13 +25,22 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class MatchStats:
+    """What one ``match_new`` did: notice versions read, messages and reminders queued."""
+
     notices: int = 0
     queued: int = 0
     reminders: int = 0
 
 
 def next_slot(sub: Subscription, now: datetime) -> datetime:
-    """When a digest holding an item found at ``now`` goes out (in the subscriber's zone)."""
+    """When a digest holding an item found at ``now`` goes out.
+
+    :param sub: the subscription; its cadence, hour, weekday and time zone decide
+    :param now: when the item was found (aware)
+    :return: ``now`` for an immediate subscription; else the next ``hour`` o'clock (daily)
+      or the next ``weekday`` at that hour (weekly) in the subscriber's zone, in UTC, always
+      after ``now``
+    """
     if sub.cadence == "immediate":
         return now
     zone = ZoneInfo(sub.timezone)
@@ -54,6 +63,20 @@ def _pending_notices(store: Databases) -> list[dict[str, Any]]:
 
 
 def match_new(store: Databases, now: datetime) -> MatchStats:
+    """Match every extracted notice version not matched yet against the active
+    subscriptions, queueing outbox rows (and deadline reminders) for the ones that match.
+
+    Idempotent and safe to kill: each notice version is matched in one private-database
+    transaction that also records it in ``matched``, and every outbox row has a unique key
+    per (subscription, justification family, material state), so a re-run after a crash
+    queues nothing twice. An amendment queues an "update" only when its ``snapshot``
+    changed.
+
+    :param store: the public database (read: ``notices``) and the private one (written:
+      ``outbox``, ``sent_state``, ``matched``)
+    :param now: the pipeline's clock; due times are computed from it
+    :return: counts of what was read and queued
+    """
     stats = MatchStats()
     subs = load(store, active_only=True)
     for notice in _pending_notices(store):

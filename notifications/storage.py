@@ -3,7 +3,9 @@
 ``notifications`` never opens a database itself. Its stages take any object with a
 ``public`` Database (notices and extractions, which they only read) and a ``private``
 Database (subscribers, subscriptions, outbox, matched, sent_state, deliveries, secrets:
-the tables these modules own and write). ``monitor.store.Store`` is one.
+the tables these modules own: every query and update of them is here, in notifications).
+``monitor.store.Store`` is one. The tables themselves are created by the migrations in
+``monitor/schema.py``, one ordered list per database file.
 """
 
 from __future__ import annotations

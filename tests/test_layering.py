@@ -59,6 +59,21 @@ def test_the_channel_registry_sits_above_the_channels():
     assert {"email", "slack", "webhook"} <= set(found) and found["email"] is EmailNotifier
 
 
+def test_where_a_newcomer_lands_is_documented():
+    """Every public function and class of matching, outbox and delivery says what it takes,
+    returns and guarantees (issue 17, item 6)."""
+    import inspect
+
+    from notifications import delivery, matching, outbox
+
+    for module in (matching, outbox, delivery):
+        for name, obj in vars(module).items():
+            if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+                continue
+            if inspect.isfunction(obj) or inspect.isclass(obj):
+                assert (obj.__doc__ or "").strip(), f"{module.__name__}.{name} has no docstring"
+
+
 # Files that touch os.environ without reading a setting from it, and why.
 ENVIRONMENT_PASSED_ON = {
     "extractors/text.py": "hands the whole environment to the OCR subprocess",
