@@ -19,7 +19,8 @@ from monitor.replay.sinks import HttpSink, SmtpSink
 from monitor.settings import Secret, Settings
 from monitor.store import Store
 from notifications.matching import Filters
-from notifications.subscriptions import add
+from notifications.outbox import states
+from notifications.subscriptions import add, load, retarget
 
 DEMO_NOW = datetime(2025, 4, 30, 14, 0, tzinfo=UTC)
 NEXT_MORNING = DEMO_NOW + timedelta(days=1)
@@ -51,16 +52,13 @@ def _subscribe(store: Store, slack_url: str, webhook_url: str) -> None:
         {"subscriber": "Demo watchdog", "webhook": webhook_url, "secret": WEBHOOK_SECRET,
          "filters": Filters(agencies=("DHS",))},
     ]
-    existing = {r[0]: r[1] for r in store.private.execute(
-        "select b.name, s.id from subscriptions s join subscribers b on b.id = s.subscriber_id"
-    ).fetchall()}
+    existing = {sub.subscriber: sub.id for sub in load(store)}
     for entry in wanted:
         name = entry["subscriber"]
         if name in existing:
             target = entry.get("slack") or entry.get("webhook")
             if target:
-                store.private.execute("update subscriptions set target = ? where id = ?",
-                                      [target, existing[name]])
+                retarget(store, existing[name], target)
             continue
         add(store, DEMO_NOW, allow_loopback=True, **entry)
 
@@ -83,8 +81,7 @@ def run_demo(output: Path) -> dict[str, Any]:
     store = pipeline.open_store(settings)
     try:
         notices = list(store.iter_notices())
-        outbox = dict(store.private.execute(
-            "select state, count(*) from outbox group by state").fetchall())
+        outbox = states(store)
         scans_unread = store.counts()["scans_unread"]
     finally:
         store.close()

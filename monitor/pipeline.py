@@ -206,6 +206,10 @@ def cycle(settings: Settings, sources: list[str], *, clock: Clock = system_clock
 
 
 def status(settings: Settings, *, clock: Clock = system_clock) -> dict[str, Any]:
+    from notifications.outbox import dead_letters
+    from notifications.outbox import states as outbox_states
+    from notifications.subscriptions import disabled as disabled_subscriptions
+
     store = open_store(settings)
     try:
         quota: dict[str, Any] = {"budget": settings.sam.daily_budget}
@@ -214,14 +218,8 @@ def status(settings: Settings, *, clock: Clock = system_clock) -> dict[str, Any]
             until = b.blocked_until()
             quota |= {"used": b.used(), "remaining": b.remaining(),
                       "blocked_until": iso(until) if until else None}
-        outbox = dict(store.private.execute(
-            "select state, count(*) from outbox group by state").fetchall())
-        dead = [dict(zip(("id", "subscription_id", "kind", "last_error"), r, strict=True))
-                for r in store.private.execute(
-                    "select id, subscription_id, kind, last_error from outbox "
-                    "where state = 'dead' order by id desc limit 10").fetchall()]
-        disabled = [dict(zip(("id", "reason"), r, strict=True)) for r in store.private.execute(
-            "select id, disabled_reason from subscriptions where state = 'disabled'").fetchall()]
+        outbox, dead = outbox_states(store), dead_letters(store, 10)
+        disabled = disabled_subscriptions(store)
         return {
             "counts": store.counts(),
             "outbox": outbox, "dead_letters": dead, "disabled_subscriptions": disabled,

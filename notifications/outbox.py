@@ -138,3 +138,19 @@ def _reminder(store: Databases, sub: Subscription, notice: dict[str, Any], reaso
         [key, sub.id, notice["id"], notice.get("family_key") or notice["id"], reason,
          json.dumps(snapshot(notice)), iso(max(when, now)), iso(now)])
     return cur.rowcount
+
+
+def states(store: Databases) -> dict[str, int]:
+    """How many outbox rows are in each state (pending, sending, sent, dead, cancelled,
+    skipped); a state with no row is absent. Read-only."""
+    return dict(store.private.execute(
+        "select state, count(*) from outbox group by state").fetchall())
+
+
+def dead_letters(store: Databases, limit: int = 10) -> list[dict[str, Any]]:
+    """The newest ``limit`` dead-lettered outbox rows, newest first, each as ``id``,
+    ``subscription_id``, ``kind`` and ``last_error``. Read-only."""
+    return [dict(zip(("id", "subscription_id", "kind", "last_error"), r, strict=True))
+            for r in store.private.execute(
+                "select id, subscription_id, kind, last_error from outbox "
+                "where state = 'dead' order by id desc limit ?", [limit]).fetchall()]

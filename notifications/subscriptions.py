@@ -383,6 +383,20 @@ def remove(store: Databases, subscription_id: int, now: datetime, reason: str = 
     return cur.rowcount == 1
 
 
+def disabled(store: Databases) -> list[dict[str, Any]]:
+    """The disabled subscriptions, each as ``id`` and ``reason`` (why delivery gave up on
+    it). Read-only."""
+    return [dict(zip(("id", "reason"), r, strict=True)) for r in store.private.execute(
+        "select id, disabled_reason from subscriptions where state = 'disabled'").fetchall()]
+
+
+def retarget(store: Databases, subscription_id: int, address: str) -> None:
+    """Point a subscription at a new address (the demo's sinks move between runs), as is:
+    the caller has checked it."""
+    store.private.execute("update subscriptions set target = ? where id = ?",
+                          [address, subscription_id])
+
+
 def disable(store: Databases, subscription_id: int, reason: str, now: datetime) -> None:
     store.private.execute("update subscriptions set state = 'disabled', disabled_reason = ?, "
                           "updated_at = ? where id = ?", [reason, iso(now), subscription_id])

@@ -59,6 +59,26 @@ def test_the_channel_registry_sits_above_the_channels():
     assert {"email", "slack", "webhook"} <= set(found) and found["email"] is EmailNotifier
 
 
+NOTIFICATION_TABLES = ("subscribers", "subscriptions", "outbox", "sent_state", "matched",
+                       "deliveries", "secrets")
+
+
+def test_notifications_owns_the_sql_of_its_tables():
+    """No SQL statement in monitor reads or writes a table of notifications (only
+    monitor/schema.py's migrations create them): monitor calls notifications instead."""
+    import re
+
+    tables = "|".join(NOTIFICATION_TABLES)
+    sql = re.compile(rf"\b(?:from|into|update|join)\s+\[?({tables})\b", re.IGNORECASE)
+    for path in (ROOT / "monitor").rglob("*.py"):
+        if path.name == "schema.py" or "replay" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found = sql.search(node.value)
+                assert not found, f"{path}:{node.lineno} queries {found.group(1)}"
+
+
 def test_where_a_newcomer_lands_is_documented():
     """Every public function and class of matching, outbox and delivery says what it takes,
     returns and guarantees (issue 17, item 6)."""
