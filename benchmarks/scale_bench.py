@@ -38,12 +38,12 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.extract_bench import pdfium_text  # noqa: E402
 from monitor import pipeline  # noqa: E402
-from monitor.matching import Filters  # noqa: E402
 from monitor.replay import Dataset, ReplayServer  # noqa: E402
 from monitor.replay.sinks import HttpSink, SmtpSink  # noqa: E402
 from monitor.settings import SamSettings, Secret, Settings, SmtpSettings  # noqa: E402
 from monitor.store import Store  # noqa: E402
-from monitor.subscriptions import add  # noqa: E402
+from notifications.matching import Filters  # noqa: E402
+from notifications.subscriptions import add  # noqa: E402
 
 KEY = "DEMO-KEY"
 NOW = datetime(2026, 1, 2, 12, tzinfo=UTC)
@@ -180,15 +180,15 @@ def main() -> int:
             SmtpSink() as smtp:
         settings = Settings(
             data_dir=workdir, http_timeout=60.0, retry_backoff=0.0,
-            extract_workers=args.workers,
+            extract_workers=args.workers, allow_loopback=True,
             sam=replace(SamSettings(), api_key=Secret(KEY), api_base=url, web_base=url,
                         daily_budget=10**8, page_size=1000, lookback_days=1),
             smtp=SmtpSettings(host="127.0.0.1", port=smtp.port, security="none"))
         store = Store.open(settings.public_db, settings.private_db)
         add(store, NOW, subscriber="desk", slack=f"{slack_url}/services/T/B/X",
-            filters=Filters(min_amount=1_000_000))
+            filters=Filters(min_amount=1_000_000), allow_loopback=True)
         add(store, NOW, subscriber="watchdog", webhook=f"{hook_url}/hook", secret="bench-secret",
-            filters=Filters(authorities=("urgency",)))
+            filters=Filters(authorities=("urgency",)), allow_loopback=True)
         add(store, NOW, subscriber="reporter", email="reporter@example.test",
             filters=Filters(agencies=("Army",)), cadence="daily", hour=7)
         store.close()

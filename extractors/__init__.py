@@ -11,14 +11,23 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from extractors.fields.agency import TABLE as AGENCY_TABLE
 from extractors.fields.agency import normalize as normalize_agency
 from extractors.fields.amount import extract_amounts
+from extractors.fields.authority import PLAIN as AUTHORITY_WORDS
 from extractors.fields.authority import extract_authority, plain_words
 from extractors.fields.dates import extract_dates, find_dates
-from extractors.fields.kind import DUE_FIELD, RESPONSE, doc_kind, is_guidance, notice_class
+from extractors.fields.kind import (
+    DOC_KIND_WORDS,
+    DUE_FIELD,
+    RESPONSE,
+    doc_kind,
+    is_guidance,
+    notice_class,
+)
 from extractors.fields.numbers import contract_numbers
 from extractors.fields.rationale import extract_rationale
-from extractors.fields.vendor import extract_vendors
+from extractors.fields.vendor import extract_vendors, name_key
 from extractors.text import DEFAULT_LIMITS, Limits, load_bytes, load_path
 from extractors.types import Document, Page
 
@@ -26,7 +35,9 @@ VERSION = 7  # bump to re-extract everything stored (7: fitted vendor model, not
 log = logging.getLogger(__name__)
 
 __all__ = ["VERSION", "Document", "Limits", "Page", "extract", "load_bytes", "load_path",
-           "plain_words", "DEFAULT_LIMITS"]
+           "plain_words", "DEFAULT_LIMITS",
+           # what notifications reads to check and match subscriptions
+           "AGENCY_TABLE", "AUTHORITY_WORDS", "DOC_KIND_WORDS", "name_key", "normalize_agency"]
 
 
 def extract(doc: Document, notice: dict[str, Any] | None = None,

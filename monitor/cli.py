@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import sqlite3
 import sys
@@ -23,7 +22,7 @@ from monitor import __version__, pipeline
 from monitor.settings import ConfigError, Settings, short_repr
 from monitor.sources import load_sources
 from monitor.store import open_store
-from monitor.subscriptions import AUTHORITIES, KINDS
+from notifications.subscriptions import AUTHORITIES, KINDS
 
 _cut = partial(short_repr, limit=40)  # a bad value quoted in an error line
 console = Console(stderr=True)
@@ -54,19 +53,11 @@ class RichProgress:
 
 
 def _clock() -> pipeline.Clock:
-    """``SOLESOURCE_NOW`` pins the clock (replaying recorded data, tests); else real time.
-    Raises ClickException naming the variable when it is not an ISO 8601 date-time."""
-    pinned = os.environ.get("SOLESOURCE_NOW")
-    if not pinned:
-        return pipeline.system_clock
-    try:
-        fixed = datetime.fromisoformat(pinned.strip())
-    except ValueError:
-        raise click.ClickException(
-            f"SOLESOURCE_NOW={_cut(pinned)} is not an ISO 8601 date-time (e.g. "
-            "2025-04-30T14:00:00Z); unset it to use the real clock") from None
-    fixed = fixed if fixed.tzinfo else fixed.replace(tzinfo=UTC)
-    return lambda: fixed
+    """The command's clock: pinned by ``SOLESOURCE_NOW`` (``Settings.now``: replaying
+    recorded data, tests), else real time. Settings.load has already refused a bad value."""
+    settings = click.get_current_context().find_object(Settings)
+    fixed = settings.now if settings is not None else None
+    return pipeline.system_clock if fixed is None else (lambda: fixed)
 
 
 class _Group(click.Group):
@@ -96,9 +87,9 @@ class _Failure(click.ClickException):
 
 def _exclusive(settings: Settings) -> Any:
     """The data folder's single-writer lock (see monitor/lock.py)."""
-    from monitor.lock import hold
+    from monitor.lock import hold, wait_seconds
 
-    return hold(settings.data_dir)
+    return hold(settings.data_dir, wait_seconds(settings.lock_wait))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -124,7 +115,6 @@ def cli(ctx: click.Context, config: Path | None, data_dir: Path | None, verbose:
         ctx.obj = Settings.load(config, data_dir=data_dir)
     except (ConfigError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
-    _clock()  # a bad SOLESOURCE_NOW is one line now, not a traceback in the middle of a run
     _check_folder(ctx.obj.data_dir, "the data folder (--data-dir / SOLESOURCE_DATA / data_dir)")
 
 
@@ -327,14 +317,15 @@ def subscribe() -> None:
 @click.pass_obj
 def subscribe_add(settings: Settings, subscriber: str, **options: Any) -> None:
     """Add a subscription for SUBSCRIBER (a person or newsroom name)."""
-    from monitor.subscriptions import cli_option, insert, parse
     from notifications import ConfigurationError
+    from notifications.subscriptions import cli_option, insert, parse
 
     plural = {"agencies": "agency", "vendors": "vendor", "authorities": "authority",
               "kinds": "kind", "keywords": "keyword", "sources": "source", "timezone": "tz"}
     raw = {plural.get(k, k): v for k, v in options.items() if v not in (None, ())}
     try:
-        new = parse(raw | {"subscriber": subscriber}, cli_option)
+        new = parse(raw | {"subscriber": subscriber}, cli_option,
+                    allow_loopback=settings.allow_loopback)
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from None
     with open_store(settings) as store:
@@ -347,7 +338,7 @@ def subscribe_add(settings: Settings, subscriber: str, **options: Any) -> None:
 @click.pass_obj
 def subscribe_list(settings: Settings) -> None:
     """Every subscription, with its target masked."""
-    from monitor.subscriptions import describe, load
+    from notifications.subscriptions import describe, load
 
     with open_store(settings) as store:
         subs = load(store)
@@ -364,7 +355,7 @@ def subscribe_list(settings: Settings) -> None:
 @click.pass_obj
 def subscribe_remove(settings: Settings, subscription_id: int) -> None:
     """Stop a subscription (what it had queued is cancelled)."""
-    from monitor.subscriptions import remove
+    from notifications.subscriptions import remove
 
     with open_store(settings) as store:
         done = remove(store, subscription_id, _clock()())
@@ -378,10 +369,10 @@ def subscribe_remove(settings: Settings, subscription_id: int) -> None:
 @click.pass_obj
 def subscribe_test(settings: Settings, subscription_id: int) -> None:
     """Send a test message to a subscription's channel now."""
-    from monitor.delivery import notifiers
     from monitor.http import make_client
-    from monitor.subscriptions import load
     from notifications import Item, Message
+    from notifications.delivery import notifiers
+    from notifications.subscriptions import load
 
     with open_store(settings) as store:
         subs = load(store, subscription_id)
@@ -395,7 +386,7 @@ def subscribe_test(settings: Settings, subscription_id: int) -> None:
                 key_dates=[], rationale="This is a test.", quote=None, notice_type=None,
                 posted_date=None, source_url=None, browse_url=None, why="a test you asked for")
     with make_client(timeout=settings.http_timeout) as client:
-        result = notifiers(settings, client)[sub.target.channel].send(
+        result = notifiers(settings.delivery, client)[sub.target.channel].send(
             Message(sub.id, sub.subscriber, "solesource test message", (item,)), sub.target)
     if not result.ok:
         raise click.ClickException(f"{result.target}: {result.status or ''} {result.error}")
@@ -409,11 +400,11 @@ def subscribe_import(settings: Settings, path: Path) -> None:
     """Add the [[subscription]] tables of a TOML file: all of them, or none if any is
     invalid. The keys are the `subscribe add` options with underscores (see README,
     Notifications)."""
-    from monitor.subscriptions import insert, read_import
     from notifications import ConfigurationError
+    from notifications.subscriptions import insert, read_import
 
     try:
-        subs = read_import(path)
+        subs = read_import(path, allow_loopback=settings.allow_loopback)
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from None
     with open_store(settings) as store:
@@ -439,10 +430,11 @@ def deliver(settings: Settings) -> None:
 @click.pass_obj
 def unsubscribe(settings: Settings, subscription_id: int, token: str) -> None:
     """Unsubscribe with the signed token from an email's unsubscribe link."""
-    from monitor.subscriptions import unsubscribe_with_token
+    from notifications.subscriptions import unsubscribe_with_token
 
     with open_store(settings) as store:
-        done = unsubscribe_with_token(store, settings, subscription_id, token, _clock()())
+        done = unsubscribe_with_token(store, settings.delivery, subscription_id, token,
+                                      _clock()())
     if done is None:
         raise click.ClickException(f"that unsubscribe token is not valid for subscription "
                                    f"{subscription_id}; copy ID and TOKEN whole from the "

@@ -8,20 +8,19 @@ everything under the output folder. A second run finds and sends nothing new.
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from monitor import pipeline
-from monitor.matching import Filters
 from monitor.replay import Dataset, ReplayApp, ReplayServer
 from monitor.replay.sinks import HttpSink, SmtpSink
 from monitor.settings import Secret, Settings
 from monitor.store import Store
-from monitor.subscriptions import add
-from notifications.base import LOOPBACK_ENV
+from notifications.matching import Filters
+from notifications.outbox import states
+from notifications.subscriptions import add, load, retarget
 
 DEMO_NOW = datetime(2025, 4, 30, 14, 0, tzinfo=UTC)
 NEXT_MORNING = DEMO_NOW + timedelta(days=1)
@@ -30,7 +29,8 @@ WEBHOOK_SECRET = "demo-webhook-secret"
 
 
 def demo_settings(output: Path, base_url: str, smtp_port: int = 25) -> Settings:
-    s = Settings(data_dir=output, retry_backoff=0.2)
+    s = Settings(data_dir=output, retry_backoff=0.2,
+                 allow_loopback=True)  # the demo's Slack and webhook sinks live on 127.0.0.1
     return replace(
         s,
         sam=replace(s.sam, api_key=Secret(DEMO_KEY), api_base=base_url, web_base=base_url,
@@ -52,22 +52,18 @@ def _subscribe(store: Store, slack_url: str, webhook_url: str) -> None:
         {"subscriber": "Demo watchdog", "webhook": webhook_url, "secret": WEBHOOK_SECRET,
          "filters": Filters(agencies=("DHS",))},
     ]
-    existing = {r[0]: r[1] for r in store.private.execute(
-        "select b.name, s.id from subscriptions s join subscribers b on b.id = s.subscriber_id"
-    ).fetchall()}
+    existing = {sub.subscriber: sub.id for sub in load(store)}
     for entry in wanted:
         name = entry["subscriber"]
         if name in existing:
             target = entry.get("slack") or entry.get("webhook")
             if target:
-                store.private.execute("update subscriptions set target = ? where id = ?",
-                                      [target, existing[name]])
+                retarget(store, existing[name], target)
             continue
-        add(store, DEMO_NOW, **entry)
+        add(store, DEMO_NOW, allow_loopback=True, **entry)
 
 
 def run_demo(output: Path) -> dict[str, Any]:
-    os.environ[LOOPBACK_ENV] = "1"  # the demo's Slack and webhook sinks live on 127.0.0.1
     app = ReplayApp(Dataset.demo(), clock=lambda: DEMO_NOW, keys={DEMO_KEY: 1000})
     slack = HttpSink(save_to=output / "slack")
     webhook = HttpSink(save_to=output / "webhook", secret=WEBHOOK_SECRET)
@@ -85,8 +81,7 @@ def run_demo(output: Path) -> dict[str, Any]:
     store = pipeline.open_store(settings)
     try:
         notices = list(store.iter_notices())
-        outbox = dict(store.private.execute(
-            "select state, count(*) from outbox group by state").fetchall())
+        outbox = states(store)
         scans_unread = store.counts()["scans_unread"]
     finally:
         store.close()

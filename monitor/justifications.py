@@ -17,8 +17,8 @@ from sqlite_utils import Database
 
 from extractors.fields.authority import plain_words
 from extractors.fields.kind import doc_kind_words
-from monitor.matching import change_note, snapshot
 from monitor.store import iso, upsert_row
+from notifications.matching import change_note, snapshot
 
 KINDS = {"justification": "Justification", "intent_to_sole_source": "Notice of intent"}
 SOURCES = {"samgov": "SAM.gov", "fedreg": "Federal Register"}

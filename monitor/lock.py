@@ -1,10 +1,11 @@
-"""One writer per data folder, and who a process is (for outbox claims).
+"""One writer per data folder.
 
 ``run``, ``poll``, ``deliver`` and ``backfill`` hold ``<data_dir>/solesource.lock`` for as
 long as they work. It is an ``flock(2)`` lock, so the operating system releases it when the
 holder exits or is killed; nothing stale is ever left behind to clean up. The holder writes
 its pid into the file so that a second process can say who holds it. A second process waits
-up to ``SOLESOURCE_LOCK_WAIT`` seconds (default 0) and then gives up with one clear line.
+up to ``SOLESOURCE_LOCK_WAIT`` seconds (default 0; ``Settings.lock_wait``) and then gives up
+with one clear line.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,12 +43,13 @@ class LockWaitError(ValueError):
     """``SOLESOURCE_LOCK_WAIT`` is not a number of seconds."""
 
 
-def wait_seconds(env: dict[str, str] | None = None) -> float:
-    """How long to wait for a busy lock: ``SOLESOURCE_LOCK_WAIT`` (seconds, ≥ 0; default 0).
+def wait_seconds(text: str) -> float:
+    """How long to wait for a busy lock, from ``SOLESOURCE_LOCK_WAIT`` as written (seconds,
+    ≥ 0; empty = 0).
 
     Raises LockWaitError naming the variable when it is not a non-negative number.
     """
-    raw = (os.environ if env is None else env).get(WAIT_ENV, "").strip()
+    raw = text.strip()
     if not raw:
         return 0.0
     try:
@@ -120,53 +121,14 @@ class DataLock:
 
 
 @contextmanager
-def hold(data_dir: Path, wait: float | None = None) -> Iterator[DataLock]:
-    """``with hold(settings.data_dir):`` — the data folder is this process's alone.
+def hold(data_dir: Path, wait: float = 0.0) -> Iterator[DataLock]:
+    """``with hold(settings.data_dir, wait):`` — the data folder is this process's alone.
 
-    ``wait`` defaults to ``SOLESOURCE_LOCK_WAIT``. Raises LockBusy (or LockWaitError).
+    Waits up to ``wait`` seconds for another holder (see ``wait_seconds``); raises LockBusy.
     """
     lock = DataLock(data_dir)
-    lock.acquire(wait_seconds() if wait is None else wait)
+    lock.acquire(wait)
     try:
         yield lock
     finally:
         lock.release()
-
-
-# ---- who claims outbox rows ---------------------------------------------------------------
-
-def _start_time(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot (Linux), to tell a reused pid."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return stat.rsplit(")", 1)[-1].split()[19]
-
-
-def owner_id(pid: int | None = None) -> str:
-    """A process (default: this one) as an outbox claim owner: ``host:pid:start``."""
-    pid = os.getpid() if pid is None else pid
-    return f"{socket.gethostname()}:{pid}:{_start_time(pid) or ''}"
-
-
-def owner_alive(owner: str) -> bool:
-    """Whether the process that wrote ``owner`` (see owner_id) may still be running.
-
-    True for an owner on another host (it cannot be checked here: its claim's lease
-    decides), False for a pid that is gone or now belongs to a process started later.
-    """
-    host, _, rest = owner.partition(":")
-    pid_text, _, start = rest.partition(":")
-    if host != socket.gethostname():
-        return True
-    if not (pid_text.isascii() and pid_text.isdigit()) or not 0 < int(pid_text) < 2**31:
-        return False  # not a pid we could have written
-    pid = int(pid_text)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return not start or _start_time(pid) in (None, start)

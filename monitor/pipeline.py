@@ -194,7 +194,7 @@ def match(settings: Settings, *, clock: Clock = system_clock, store: Store | Non
 
     :returns: ``outbox.match_new``'s counts (``notices``, ``queued``, ``reminders``)
     """
-    from monitor.outbox import match_new
+    from notifications.outbox import match_new
 
     with _store(settings, store) as db:
         stats = match_new(db, clock())
@@ -215,10 +215,10 @@ def deliver(settings: Settings, *, clock: Clock = system_clock, store: Store | N
     :param kwargs: passed to ``delivery.deliver``
     :returns: ``delivery.deliver``'s counts (``sent``, ``failed``, ``dead``, ``skipped``)
     """
-    from monitor.delivery import deliver as work_outbox
+    from notifications.delivery import deliver as work_outbox
 
     with _store(settings, store) as db:
-        stats = work_outbox(db, settings, clock(), **kwargs)
+        stats = work_outbox(db, settings.delivery, clock(), **kwargs)
         log.info("deliver: %d sent, %d failed, %d dead, %d skipped", stats.sent, stats.failed,
                  stats.dead, stats.skipped)
         return stats
@@ -254,6 +254,10 @@ def status(settings: Settings, *, clock: Clock = system_clock) -> dict[str, Any]
       used, remaining and when it is blocked until, if a key is set), ``runs`` (the last 12),
       ``backfills`` (SAM.gov jobs still pending or running) and both database paths
     """
+    from notifications.outbox import dead_letters
+    from notifications.outbox import states as outbox_states
+    from notifications.subscriptions import disabled as disabled_subscriptions
+
     with open_store(settings) as store:
         quota: dict[str, Any] = {"budget": settings.sam.daily_budget}
         if settings.sam.api_key:
@@ -261,14 +265,8 @@ def status(settings: Settings, *, clock: Clock = system_clock) -> dict[str, Any]
             until = b.blocked_until()
             quota |= {"used": b.used(), "remaining": b.remaining(),
                       "blocked_until": iso(until) if until else None}
-        outbox = dict(store.private.execute(
-            "select state, count(*) from outbox group by state").fetchall())
-        dead = [dict(zip(("id", "subscription_id", "kind", "last_error"), r, strict=True))
-                for r in store.private.execute(
-                    "select id, subscription_id, kind, last_error from outbox "
-                    "where state = 'dead' order by id desc limit 10").fetchall()]
-        disabled = [dict(zip(("id", "reason"), r, strict=True)) for r in store.private.execute(
-            "select id, disabled_reason from subscriptions where state = 'disabled'").fetchall()]
+        outbox, dead = outbox_states(store), dead_letters(store, 10)
+        disabled = disabled_subscriptions(store)
         return {
             "counts": store.counts(),
             "outbox": outbox, "dead_letters": dead, "disabled_subscriptions": disabled,

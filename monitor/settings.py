@@ -2,6 +2,11 @@
 
 Precedence (highest first): environment variables, the TOML file, built-in defaults.
 Secrets may also be given as ``NAME_FILE`` (a path whose contents are the secret).
+
+This is the only module of monitor and notifications that reads the environment
+(``tests/test_layering.py`` checks it); everything else is handed these settings, or the
+plain values they give (``Settings.delivery``). Every variable is listed in README,
+Configuration.
 """
 
 from __future__ import annotations
@@ -10,9 +15,14 @@ import math
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from notifications.config import DeliveryConfig, SmtpConfig
+from notifications.types import short_repr  # the one repr-cutter for error lines
 
 DEFAULT_CONFIG_NAMES = ("solesource.toml",)
 
@@ -93,6 +103,10 @@ class Settings:
     smtp: SmtpSettings = SmtpSettings()
     public_url: str = "http://127.0.0.1:8001"  # where `solesource serve` is reachable
     secret_key: Secret = Secret("")  # signs unsubscribe links; generated if not given
+    # environment only (ENV_ONLY: no TOML key), for tests, replays and the demo
+    allow_loopback: bool = False  # SOLESOURCE_ALLOW_LOOPBACK=1: Slack/webhooks on 127.0.0.1
+    now: datetime | None = None  # SOLESOURCE_NOW: the pinned clock; None = real time
+    lock_wait: str = ""  # SOLESOURCE_LOCK_WAIT as written; checked when a lock is taken
 
     @property
     def public_db(self) -> Path:
@@ -106,6 +120,22 @@ class Settings:
     def files_dir(self) -> Path:
         return self.data_dir / "files"
 
+    @property
+    def delivery(self) -> DeliveryConfig:
+        """What ``notifications`` needs of these settings to match and deliver, as plain
+        values (secrets revealed only inside the returned object, whose repr hides them)."""
+        from monitor.browse.links import notice_path
+        from monitor.http import make_client
+
+        s = self.smtp
+        smtp = SmtpConfig(host=s.host, port=s.port, security=s.security,
+                          username=s.username or None, password=s.password.reveal() or None,
+                          sender=s.sender)
+        return DeliveryConfig(public_url=self.public_url, secret_key=self.secret_key.reveal(),
+                              smtp=smtp, notice_path=notice_path,
+                              open_client=partial(make_client, timeout=self.http_timeout),
+                              allow_loopback=self.allow_loopback)
+
     @classmethod
     def load(
         cls, config: Path | None = None, env: dict[str, str] | None = None, **overrides: Any
@@ -114,7 +144,7 @@ class Settings:
         overridden by ``env`` (default: the process environment) and then by ``overrides``.
         Every value is checked: a ConfigError names the file and TOML key (``[smtp] port``)
         or the environment variable, and says what is wanted."""
-        env = dict(os.environ if env is None else env)
+        env = dict(os.environ if env is None else env)  # the one read of the environment
         data, where = _read_toml(config, env)
         try:
             sam_t, fr_t = data.pop("sam", {}), data.pop("federal_register", {})
@@ -127,7 +157,7 @@ class Settings:
         except ConfigError as exc:
             raise ConfigError(f"config file {where}: {exc}") from None
         settings = cls(sam=sam, federal_register=fr, smtp=smtp, **top)
-        return _apply_env(settings, env).with_overrides(**overrides)
+        return _apply_env_only(_apply_env(settings, env), env).with_overrides(**overrides)
 
     def with_overrides(self, **overrides: Any) -> Settings:
         sam_o = {k[4:]: v for k, v in overrides.items() if k.startswith("sam_") and v is not None}
@@ -201,13 +231,6 @@ RULES: dict[tuple[str, str], _Rule] = {
     ("", "extract_queue_timeout"): _Rule(1, 7 * 24 * 3600),
     ("", "public_url"): _Rule(url=True),
 }
-
-
-def short_repr(value: Any, limit: int = 60) -> str:
-    """``repr(value)`` cut to ``limit`` characters, so a hostile value cannot flood a message
-    (the CLI and the subscription checks quote bad input through it too)."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _label(section: str, key: str) -> str:
@@ -321,7 +344,8 @@ def _coerce(kind: type, values: Any, section: str = "") -> dict[str, Any]:
         raise ConfigError(f"[{section}] must be a table (write it as a [{section}] section), "
                           f"not {short_repr(values)}")
     default = kind()
-    known = kind.__dataclass_fields__  # type: ignore[attr-defined]
+    known = [k for k in kind.__dataclass_fields__  # type: ignore[attr-defined]
+             if k not in ENV_ONLY]
     out: dict[str, Any] = {}
     for key, value in values.items():
         if key not in known or (not section and key in SECTIONS.values()):
@@ -381,6 +405,9 @@ ENV_SECRETS: tuple[tuple[str, str, str], ...] = (
     ("SOLESOURCE_EXTRACT_QUEUE", "", "extract_queue"),
 )
 _ATTR = {"sam": "sam", "federal_register": "federal_register", "smtp": "smtp"}
+# Settings given only by the environment (no TOML key): Settings field -> variable.
+ENV_ONLY = {"allow_loopback": "SOLESOURCE_ALLOW_LOOPBACK", "now": "SOLESOURCE_NOW",
+            "lock_wait": "SOLESOURCE_LOCK_WAIT"}
 
 
 def _from_env(text: str, default: Any, name: str) -> Any:
@@ -416,3 +443,22 @@ def _apply_env(s: Settings, env: dict[str, str]) -> Settings:
             _check(section, key, str(value) if isinstance(value, Path) else value, name)
             s = _set(s, section, key, value)
     return s
+
+
+def _apply_env_only(s: Settings, env: dict[str, str]) -> Settings:
+    """The settings only the environment gives: SOLESOURCE_ALLOW_LOOPBACK (exactly "1"),
+    SOLESOURCE_NOW (an ISO 8601 date-time; without a zone it is UTC) and
+    SOLESOURCE_LOCK_WAIT (kept as written: ``monitor.lock.wait_seconds`` checks it when a
+    command takes the lock). ConfigError naming the variable for a bad SOLESOURCE_NOW."""
+    now = None
+    pinned = env.get("SOLESOURCE_NOW")
+    if pinned:
+        try:
+            now = datetime.fromisoformat(pinned.strip())
+        except ValueError:
+            raise ConfigError(
+                f"SOLESOURCE_NOW={short_repr(pinned, 40)} is not an ISO 8601 date-time (e.g. "
+                "2025-04-30T14:00:00Z); unset it to use the real clock") from None
+        now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    return replace(s, allow_loopback=env.get("SOLESOURCE_ALLOW_LOOPBACK") == "1", now=now,
+                   lock_wait=env.get("SOLESOURCE_LOCK_WAIT", ""))

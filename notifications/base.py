@@ -1,12 +1,12 @@
 """The seam where a channel plugs in: one class per service behind one interface, as in
-apprise. Channels are looked up by name; plugins add theirs through the
-``solesource.notifiers`` entry point group."""
+apprise. This module knows no channel; the registry that names them (built-in and plugins'
+``solesource.notifiers`` entry points) is ``notifications.load_notifiers``, so a channel can
+import ``Target`` from here without an import cycle."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import ClassVar, Protocol
 from urllib.parse import urlsplit
 
@@ -14,7 +14,6 @@ from notifications.targets import (  # noqa: F401 (re-exported: one guard for ev
     LOOPBACK_ENV,
     RefusedTarget,
     check_url,
-    loopback_allowed,
 )
 from notifications.types import ConfigurationError, DeliveryResult, Message
 
@@ -47,29 +46,17 @@ class Notifier(Protocol):
     def send(self, message: Message, target: Target) -> DeliveryResult: ...
 
 
-def builtin_notifiers() -> dict[str, type[Notifier]]:
-    from notifications.email import EmailNotifier
-    from notifications.slack import SlackNotifier
-    from notifications.webhook import WebhookNotifier
-
-    return {"email": EmailNotifier, "slack": SlackNotifier, "webhook": WebhookNotifier}
-
-
-def load_notifiers() -> dict[str, type[Notifier]]:
-    found = {ep.name: ep.load() for ep in entry_points(group="solesource.notifiers")}
-    return builtin_notifiers() | found
-
-
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def validate(target: Target) -> None:
+def validate(target: Target, *, allow_loopback: bool = False) -> None:
     """Raise ConfigurationError (RefusedTarget for a URL) when a target cannot work. A URL's
-    host is checked as written here; its addresses are checked when a message is sent."""
+    host is checked as written here; its addresses are checked when a message is sent.
+    ``allow_loopback`` lets a URL on 127.0.0.1 through (local testing and the demo)."""
     if target.channel == "email":
         if not EMAIL.match(target.address):
             raise ConfigurationError(f"{target.address!r} is not an email address")
     elif target.channel in ("slack", "webhook"):
-        check_url(target.address)
+        check_url(target.address, allow_loopback=allow_loopback)
         if target.channel == "webhook" and not target.secret:
             raise ConfigurationError("a webhook needs a signing secret (--secret)")

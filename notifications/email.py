@@ -5,28 +5,14 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import ClassVar
 
 from notifications.base import Target
+from notifications.config import SmtpConfig
 from notifications.render import render
 from notifications.types import DeliveryResult, Message
-
-
-@dataclass(frozen=True)
-class SmtpConfig:
-    host: str = "localhost"
-    port: int = 25
-    security: str = "starttls"  # "starttls", "ssl" or "none"
-    username: str | None = None
-    password: str | None = None
-    sender: str = "solesource <alerts@localhost>"
-    timeout: float = 30.0
-
-    def __repr__(self) -> str:  # never show the password
-        return f"SmtpConfig(host={self.host!r}, port={self.port}, security={self.security!r})"
 
 
 def build(message: Message, to: str, sender: str, domain: str = "solesource.local"

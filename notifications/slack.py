@@ -97,21 +97,23 @@ class SlackNotifier:
     """Posts to a Slack incoming webhook. ``client`` lends its timeout, headers and hooks; the
     post itself goes through the target guard (notifications.targets), so a URL that
     resolves to a non-public address raises RefusedTarget instead of being sent to.
-    ``resolver`` is for tests."""
+    ``resolver`` is for tests; ``allow_loopback`` lets 127.0.0.1 through (tests, the demo)."""
 
     channel: ClassVar[str] = "slack"
 
     def __init__(self, client: httpx.Client | None = None, *,
-                 resolver: Resolver | None = None) -> None:
+                 resolver: Resolver | None = None, allow_loopback: bool = False) -> None:
         self.client = client
         self.resolver = resolver
+        self.allow_loopback = allow_loopback
 
     def send(self, message: Message, target: Target) -> DeliveryResult:
         """The result of one post; raises RefusedTarget when the URL may not be sent to."""
         masked = target.masked
-        check_url(target.address)
+        check_url(target.address, allow_loopback=self.allow_loopback)
         try:
-            with guarded_client(self.client, resolver=self.resolver) as client:
+            with guarded_client(self.client, resolver=self.resolver,
+                                allow_loopback=self.allow_loopback) as client:
                 r = client.post(target.address, json=payload(message),
                                 headers={"Content-Type": "application/json",
                                          "X-Solesource-Message": message.key})

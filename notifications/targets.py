@@ -15,8 +15,8 @@ A target is refused unless every address its host stands for is a public one:
   name from the URL. Redirects are never followed; environment proxies are not used (a proxy
   would resolve the name itself).
 
-``SOLESOURCE_ALLOW_LOOPBACK=1`` (the tests and ``solesource demo``) lets 127.0.0.1 through,
-and nothing else on this machine.
+``allow_loopback=True`` (``SOLESOURCE_ALLOW_LOOPBACK=1``, read by monitor.settings: the tests
+and ``solesource demo``) lets 127.0.0.1 through, and nothing else on this machine.
 
 Connections go through :class:`GuardedBackend`, an httpcore network backend: every TCP
 connection that :func:`guarded_client` opens is checked, whatever the URL path that led to it.
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import socket
 import ssl
 from collections.abc import Callable, Iterable
@@ -42,7 +41,7 @@ from notifications.types import ConfigurationError
 
 log = logging.getLogger(__name__)
 
-LOOPBACK_ENV = "SOLESOURCE_ALLOW_LOOPBACK"
+LOOPBACK_ENV = "SOLESOURCE_ALLOW_LOOPBACK"  # named in error lines; monitor.settings reads it
 LOCAL_TESTING = ipaddress.IPv4Address("127.0.0.1")
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -64,11 +63,6 @@ class RefusedTarget(ConfigurationError):
     def __init__(self, message: str, *, retryable: bool = False) -> None:
         super().__init__(message)
         self.retryable = retryable
-
-
-def loopback_allowed() -> bool:
-    """Targets on this machine (127.0.0.1) are for local testing and the demo only."""
-    return os.environ.get(LOOPBACK_ENV) == "1"
 
 
 def shown(url: str) -> str:
@@ -222,15 +216,12 @@ class Checked:
 
 class TargetGuard:
     """Checks hosts and hands out the checked addresses. ``resolver`` is for tests (a name
-    that resolves where they say); ``allow_loopback`` defaults to SOLESOURCE_ALLOW_LOOPBACK."""
+    that resolves where they say); ``allow_loopback`` lets 127.0.0.1 through (local testing
+    and the demo only)."""
 
-    def __init__(self, resolver: Resolver | None = None,
-                 allow_loopback: bool | None = None) -> None:
+    def __init__(self, resolver: Resolver | None = None, allow_loopback: bool = False) -> None:
         self.resolver = resolver
         self.allow_loopback = allow_loopback
-
-    def _loopback(self) -> bool:
-        return loopback_allowed() if self.allow_loopback is None else self.allow_loopback
 
     def check_host(self, host: str, port: int, what: str = "") -> Checked:
         """Resolve ``host`` once and check every address. Returns them; raises RefusedTarget
@@ -260,7 +251,7 @@ class TargetGuard:
             if not addresses:
                 raise RefusedTarget(f"{label}: the host {host!r} could not be resolved; "
                                     "check the URL")
-        allow = self._loopback()
+        allow = self.allow_loopback
         for ip in addresses:
             why = refusal(ip, allow_loopback=allow)
             if why:
@@ -292,7 +283,7 @@ def is_local_name(host: str) -> bool:
     return name in _LOCAL_NAMES or name.endswith(".localhost")
 
 
-def check_url(url: str, *, allow_loopback: bool | None = None, resolve: bool = False,
+def check_url(url: str, *, allow_loopback: bool = False, resolve: bool = False,
               resolver: Resolver | None = None) -> Checked | None:
     """Check a target URL: http(s) only, plain http only to 127.0.0.1 for local testing, and
     a host that is not this machine nor a private address in any spelling. With ``resolve``
@@ -301,7 +292,7 @@ def check_url(url: str, *, allow_loopback: bool | None = None, resolve: bool = F
     Raises RefusedTarget (a ConfigurationError)."""
     scheme, host, port = _split(url)
     guard = TargetGuard(resolver, allow_loopback)
-    allow = guard._loopback()
+    allow = allow_loopback
     what = shown(url)
     literal = _parse(host, what)
     if is_local_name(host) and not allow:
@@ -370,7 +361,7 @@ class GuardedTransport(httpx.HTTPTransport):
 
 
 def guarded_client(template: httpx.Client | None = None, *, resolver: Resolver | None = None,
-                   allow_loopback: bool | None = None) -> httpx.Client:
+                   allow_loopback: bool = False) -> httpx.Client:
     """A client for user-given URLs: every connection is guarded, no redirects, no proxies.
     It takes its timeout, headers and event hooks from ``template`` (the app's client), not
     its transport. The caller closes it."""

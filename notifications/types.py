@@ -1,7 +1,7 @@
 """What crosses into ``notifications``: messages to send and the result of sending them.
 
-``monitor`` turns its rows into these; this package imports neither ``monitor`` nor
-``extractors``.
+``notifications.delivery`` turns outbox rows into these; this module imports nothing of
+solesource, so a channel plugin needs only it and ``notifications.base``.
 """
 
 from __future__ import annotations
@@ -9,6 +9,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
+
+
+def short_repr(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, so a hostile value cannot flood a message
+    (the CLI, the settings and the subscription checks quote bad input through it)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)

@@ -54,22 +54,23 @@ class WebhookNotifier:
     """Posts signed JSON. ``client`` lends its timeout, headers and hooks; the post goes
     through the target guard (notifications.targets): the host is resolved once, every
     address checked, and the connection made to a checked address. ``resolver`` is for
-    tests."""
+    tests; ``allow_loopback`` lets 127.0.0.1 through (tests, the demo)."""
 
     channel: ClassVar[str] = "webhook"
 
     def __init__(self, client: httpx.Client | None = None, clock: Any = time.time, *,
-                 resolver: Resolver | None = None) -> None:
+                 resolver: Resolver | None = None, allow_loopback: bool = False) -> None:
         self.client = client
         self.clock = clock
         self.resolver = resolver
+        self.allow_loopback = allow_loopback
 
     def send(self, message: Message, target: Target) -> DeliveryResult:
         """The result of one post; raises RefusedTarget when the URL may not be sent to."""
         masked = target.masked
         if not target.secret:
             raise ConfigurationError("webhook without a signing secret")
-        check_url(target.address)
+        check_url(target.address, allow_loopback=self.allow_loopback)
         now = self.clock()
         raw = json.dumps(body(message, now), ensure_ascii=False).encode()
         ts = str(int(now))
@@ -77,7 +78,8 @@ class WebhookNotifier:
                    "X-Solesource-Timestamp": ts,
                    "X-Solesource-Signature": sign(target.secret, ts, raw)}
         try:
-            with guarded_client(self.client, resolver=self.resolver) as client:
+            with guarded_client(self.client, resolver=self.resolver,
+                                allow_loopback=self.allow_loopback) as client:
                 r = client.post(target.address, content=raw, headers=headers)
         except httpx.TimeoutException:
             return DeliveryResult(masked, False, retryable=True, error="timed out")

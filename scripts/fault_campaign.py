@@ -35,12 +35,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitor.matching import Filters  # noqa: E402
 from monitor.replay import Dataset, ReplayApp, ReplayServer  # noqa: E402
 from monitor.replay.app import Fault  # noqa: E402
 from monitor.replay.sinks import HttpSink, SmtpSink  # noqa: E402
 from monitor.store import Store  # noqa: E402
-from monitor.subscriptions import add  # noqa: E402
+from notifications.matching import Filters  # noqa: E402
+from notifications.subscriptions import add  # noqa: E402
 
 KEY = "CAMPAIGN-KEY-0123456789"
 SECRET = "campaign-webhook-secret"
@@ -103,9 +103,10 @@ def _env(tmp: Path, url: str, smtp_port: int, now: datetime) -> dict[str, str]:
 def _subscribe(data_dir: Path, slack: str, hook: str) -> None:
     store = Store.open(data_dir / "solesource.db", data_dir / "private.db")
     try:
-        add(store, START, subscriber="desk", slack=f"{slack}/services/T/B/X", filters=Filters())
+        add(store, START, subscriber="desk", slack=f"{slack}/services/T/B/X", filters=Filters(),
+            allow_loopback=True)
         add(store, START, subscriber="watchdog", webhook=f"{hook}/hook", secret=SECRET,
-            filters=Filters(agencies=("DHS",)))
+            filters=Filters(agencies=("DHS",)), allow_loopback=True)
         add(store, START, subscriber="reporter", email="reporter@example.test",
             filters=Filters(min_amount=1e6))
     finally:
@@ -245,7 +246,6 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, default=None,
                         help="copy the data of a failing seed into this folder")
     args = parser.parse_args()
-    os.environ["SOLESOURCE_ALLOW_LOOPBACK"] = "1"
     tally = Tally()
     for seed in range(args.first_seed, args.first_seed + args.seeds):
         run_seed(seed, args.notices, tally, args.keep)

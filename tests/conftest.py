@@ -51,7 +51,8 @@ def shared_sample(name: str) -> Path:
 
 @pytest.fixture(autouse=True)
 def _loopback_targets(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The Slack-like, webhook and SMTP sinks of the tests live on 127.0.0.1."""
+    """The Slack-like, webhook and SMTP sinks of the tests live on 127.0.0.1: the CLI run as
+    a subprocess reads this (monitor.settings); in-process code is given allow_loopback."""
     monkeypatch.setenv("SOLESOURCE_ALLOW_LOOPBACK", "1")
 
 
@@ -92,7 +93,7 @@ def clock() -> Clock:
 
 
 def make_settings(data_dir: Path, base_url: str, **sam: object) -> Settings:
-    s = Settings(data_dir=data_dir, retry_backoff=0.0, http_timeout=5.0)
+    s = Settings(data_dir=data_dir, retry_backoff=0.0, http_timeout=5.0, allow_loopback=True)
     sam_values = {"api_key": Secret(KEY), "api_base": base_url, "web_base": base_url,
                   "daily_budget": 1000, "lookback_days": 30} | sam
     return replace(s, sam=replace(s.sam, **sam_values),

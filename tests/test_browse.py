@@ -260,13 +260,13 @@ def test_unsubscribe_link_asks_then_unsubscribes_once(tmp_path: Path, demo: Path
 
     from monitor.browse import unsubscriber
     from monitor.settings import Settings
-    from monitor.subscriptions import signing_key, unsubscribe_token
+    from notifications.subscriptions import signing_key, unsubscribe_token
 
     for name in ("solesource.db", "private.db"):
         shutil.copy(demo / name, tmp_path / name)
     settings = Settings(data_dir=tmp_path)
     store = Store.open(settings.public_db, settings.private_db)
-    key = signing_key(store, settings)
+    key = signing_key(store, settings.delivery)
     sub_id, other_id = [r[0] for r in store.private.execute(
         "select id from subscriptions order by id limit 2")]
     store.close()

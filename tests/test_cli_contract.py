@@ -32,8 +32,8 @@ from extractors.fields.agency import TABLE
 from extractors.fields.authority import PLAIN
 from extractors.fields.kind import DOC_KIND_WORDS
 from monitor.cli import cli
-from monitor.matching import NOTIFY_CLASSES
 from monitor.replay import Dataset, ReplayApp, ReplayServer
+from notifications.matching import NOTIFY_CLASSES
 from tests.conftest import KEY
 
 # what the filters may be (the contract, from the data the matcher reads)
@@ -477,8 +477,8 @@ toml_values = st.recursive(
 def test_a_subscription_table_is_checked_or_refused(table: dict[str, Any]) -> None:
     """Whatever a [[subscription]] table holds, parse() returns a checked subscription or
     raises ConfigurationError — nothing else."""
-    from monitor.subscriptions import parse
     from notifications import ConfigurationError
+    from notifications.subscriptions import parse
 
     try:
         new = parse(table)

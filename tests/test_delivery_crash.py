@@ -17,11 +17,11 @@ from dataclasses import replace
 import pytest
 
 from monitor import pipeline
-from monitor.matching import Filters
 from monitor.replay import ReplayServer
 from monitor.replay.sinks import HttpSink, SmtpSink
 from monitor.store import Store
-from monitor.subscriptions import add
+from notifications.matching import Filters
+from notifications.subscriptions import add
 from tests.conftest import wsgi
 
 BASE = "http://replay.test"
@@ -39,9 +39,9 @@ def test_sigkill_while_delivering(demo_app, settings_for, clock, tmp_path, seed)
                                                   port=smtp.port, security="none"))
         store = Store.open(settings.public_db, settings.private_db)
         add(store, clock(), subscriber="desk", slack=f"{slack_url}/services/T/B/X",
-            filters=Filters())
+            filters=Filters(), allow_loopback=True)
         add(store, clock(), subscriber="watchdog", webhook=f"{hook_url}/hook", secret=SECRET,
-            filters=Filters(agencies=("DHS",)))
+            filters=Filters(agencies=("DHS",)), allow_loopback=True)
         add(store, clock(), subscriber="reporter", email="r@example.test",
             filters=Filters(min_amount=1e6))
         pipeline.poll(settings, ["samgov", "federal_register"], clock=clock,

@@ -1,4 +1,5 @@
-"""Data flows one way: extractors and notifications never import monitor (or each other)."""
+"""Data flows one way: extractors import nothing of solesource; notifications imports only
+extractors' public API; monitor sits on top (sources, store, pipeline, CLI, replay)."""
 
 from __future__ import annotations
 
@@ -22,10 +23,129 @@ def imported_roots(path):
 
 def test_leaf_packages_do_not_import_monitor():
     for pkg, banned in (("extractors", {"monitor", "notifications"}),
-                        ("notifications", {"monitor", "extractors"}),
+                        ("notifications", {"monitor"}),
                         ("fastscan", {"monitor", "notifications", "extractors"})):
         for path in (ROOT / pkg).rglob("*.py"):
             assert not banned & set(imported_roots(path)), path
+
+
+def test_notifications_uses_only_the_public_api_of_extractors():
+    """``from extractors import name_key``, never ``extractors.fields.vendor``: the inside of
+    extractors can change without breaking who is told what."""
+    for path in (ROOT / "notifications").rglob("*.py"):
+        inner = [m for m in _modules(path) if m.startswith("extractors.")]
+        assert not inner, f"{path} imports {inner}; import it from extractors instead"
+
+
+def test_who_is_told_what_lives_in_notifications():
+    """Subscriptions, matching, outbox and delivery are notifications' own, with no copy or
+    re-export left in monitor."""
+    for name in ("subscriptions", "matching", "outbox", "delivery", "claims"):
+        assert (ROOT / "notifications" / f"{name}.py").is_file(), name
+        assert not (ROOT / "monitor" / f"{name}.py").exists(), name
+    for path in (ROOT / "monitor").rglob("*.py"):
+        stale = [m for m in _modules(path) if m in {
+            "monitor.subscriptions", "monitor.matching", "monitor.outbox", "monitor.delivery"}]
+        assert not stale, f"{path} imports {stale}"
+
+
+def test_the_channel_registry_sits_above_the_channels():
+    """``notifications.base`` is what a channel imports; it imports no channel (not even
+    inside a function), so base and the channels form no cycle. The registry is the
+    package's ``load_notifiers``."""
+    from notifications import load_notifiers
+    from notifications.email import EmailNotifier
+
+    channels = {"notifications.email", "notifications.slack", "notifications.webhook"}
+    used = channels & set(_modules(ROOT / "notifications" / "base.py"))
+    assert not used, f"notifications/base.py imports {sorted(used)}"
+    found = load_notifiers()
+    assert {"email", "slack", "webhook"} <= set(found) and found["email"] is EmailNotifier
+
+
+NOTIFICATION_TABLES = ("subscribers", "subscriptions", "outbox", "sent_state", "matched",
+                       "deliveries", "secrets")
+
+
+def test_notifications_owns_the_sql_of_its_tables():
+    """No SQL statement in monitor reads or writes a table of notifications (only
+    monitor/schema.py's migrations create them): monitor calls notifications instead."""
+    import re
+
+    tables = "|".join(NOTIFICATION_TABLES)
+    sql = re.compile(rf"\b(?:from|into|update|join)\s+\[?({tables})\b", re.IGNORECASE)
+    for path in (ROOT / "monitor").rglob("*.py"):
+        if path.name == "schema.py" or "replay" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found = sql.search(node.value)
+                assert not found, f"{path}:{node.lineno} queries {found.group(1)}"
+
+
+def test_where_a_newcomer_lands_is_documented():
+    """Every public function and class of matching, outbox and delivery says what it takes,
+    returns and guarantees (issue 17, item 6)."""
+    import inspect
+
+    from notifications import delivery, matching, outbox
+
+    for module in (matching, outbox, delivery):
+        for name, obj in vars(module).items():
+            if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+                continue
+            if inspect.isfunction(obj) or inspect.isclass(obj):
+                assert (obj.__doc__ or "").strip(), f"{module.__name__}.{name} has no docstring"
+
+
+# Files that touch os.environ without reading a setting from it, and why.
+ENVIRONMENT_PASSED_ON = {
+    "extractors/text.py": "hands the whole environment to the OCR subprocess",
+}
+
+
+def _environment_uses(path):
+    """Lines where ``path`` touches the process environment: ``os.environ``, ``os.getenv``,
+    ``os.putenv`` or ``from os import environ/getenv``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "putenv") \
+                and isinstance(node.value, ast.Name) and node.value.id == "os":
+            yield node.lineno
+        elif isinstance(node, ast.ImportFrom) and node.module == "os" and any(
+                a.name in ("environ", "getenv", "putenv") for a in node.names):
+            yield node.lineno
+
+
+def test_only_settings_reads_the_environment():
+    """Settings are read once, in monitor/settings.py, and passed down: no other module of
+    monitor, notifications or extractors reads (or sets) an environment variable. (The
+    accelerator fastscan/, a leaf that knows no settings, reads its cache folder itself.)"""
+    for pkg in ("monitor", "notifications", "extractors"):
+        for path in (ROOT / pkg).rglob("*.py"):
+            name = path.relative_to(ROOT).as_posix()
+            if name == "monitor/settings.py" or name in ENVIRONMENT_PASSED_ON:
+                continue
+            lines = list(_environment_uses(path))
+            assert not lines, f"{name} reads the environment at lines {lines}; read it in " \
+                              "monitor/settings.py and pass the value down"
+
+
+def test_readme_lists_every_environment_variable():
+    """README, Configuration, has one table row for each variable settings.py reads."""
+    from monitor import settings
+
+    names = {"SOLESOURCE_CONFIG", "SOLESOURCE_CACHE", "XDG_CACHE_HOME"}
+    names |= {name for name, _, _ in settings.ENV_SETTINGS}
+    names |= {n for name, _, _ in settings.ENV_SECRETS for n in (name, f"{name}_FILE")}
+    names |= set(settings.ENV_ONLY.values())
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Configuration"):]
+    section = section[:section.index("\n## ", 1)]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    listed = {name for row in rows for name in
+              (part.strip("` ") for part in row.split("|")[1].split("/"))}
+    assert names - listed == set(), f"README, Configuration, misses {sorted(names - listed)}"
 
 
 def test_production_code_never_imports_the_replay():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitor.matching import Filters, change_note, match, short, snapshot
+from notifications.matching import Filters, change_note, match, short, snapshot
 
 ICE = {"notice_class": "justification", "doc_kind": "ja", "source": "samgov",
        "agency_hierarchy": "Department of Homeland Security > U.S. Immigration and Customs "

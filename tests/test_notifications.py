@@ -12,11 +12,11 @@ from datetime import timedelta
 import pytest
 
 from monitor import pipeline
-from monitor.matching import Filters
 from monitor.replay import ReplayServer
 from monitor.replay.sinks import HttpSink, SmtpSink
 from monitor.store import Store
-from monitor.subscriptions import add, check_token, signing_key, unsubscribe_token
+from notifications.matching import Filters
+from notifications.subscriptions import add, check_token, signing_key, unsubscribe_token
 from tests.conftest import wsgi
 
 BASE = "http://replay.test"
@@ -54,7 +54,7 @@ def _run(settings, store, clock, rng=None):
 def test_ice_over_a_million_gets_palantir_and_nothing_else(world, sinks, clock):
     settings, store = world
     add(store, clock(), subscriber="newsroom", slack=sinks["slack_url"],
-        filters=Filters(agencies=("ICE",), min_amount=1_000_000))
+        filters=Filters(agencies=("ICE",), min_amount=1_000_000), allow_loopback=True)
     stats = _run(settings, store, clock)
     assert stats.sent == 1
     body = sinks["slack"].received[0]["json"]
@@ -69,7 +69,7 @@ def test_ice_over_a_million_gets_palantir_and_nothing_else(world, sinks, clock):
 def test_signed_webhook_with_idempotency_key(world, sinks, clock):
     settings, store = world
     add(store, clock(), subscriber="watchdog", webhook=sinks["hook_url"], secret=SECRET,
-        filters=Filters(agencies=("DHS",)))
+        filters=Filters(agencies=("DHS",)), allow_loopback=True)
     assert _run(settings, store, clock).sent == 3
     received = sinks["hook"].received
     assert all(e["valid"] for e in received)
@@ -90,7 +90,7 @@ def test_email_digest_next_morning_with_unsubscribe_headers(world, sinks, clock)
     assert msg["Message-ID"].startswith("<") and msg["List-Unsubscribe-Post"] == \
         "List-Unsubscribe=One-Click"
     token = msg["List-Unsubscribe"].split("t=")[1].rstrip(">")
-    key = signing_key(store, settings)
+    key = signing_key(store, settings.delivery)
     assert check_token(key, sub_id, token) and not check_token(key, sub_id + 1, token)
     html = msg.get_body(preferencelist=("html",)).get_content()
     text = msg.get_body(preferencelist=("plain",)).get_content()
@@ -105,7 +105,7 @@ def test_document_text_is_inert_in_email_and_slack(world, sinks, clock):
     add(store, clock(), subscriber="r", email="r@example.test", filters=Filters(vendors=(
         "Palantir",)))
     add(store, clock(), subscriber="n", slack=sinks["slack_url"], filters=Filters(vendors=(
-        "Palantir",)))
+        "Palantir",)), allow_loopback=True)
     _run(settings, store, clock)
     html = sinks["smtp"].received[0].message.get_body(preferencelist=("html",)).get_content()
     assert "<script>" not in html and "&lt;script&gt;" in html
@@ -117,7 +117,7 @@ def test_slack_429_then_ok_honours_retry_after(world, sinks, clock):
     settings, store = world
     sinks["slack"].script.append((429, "rate_limited", {"Retry-After": "120"}))
     add(store, clock(), subscriber="n", slack=sinks["slack_url"], filters=Filters(
-        agencies=("ICE",), min_amount=1e6))
+        agencies=("ICE",), min_amount=1e6), allow_loopback=True)
     first = _run(settings, store, clock)
     assert (first.sent, first.failed) == (0, 1)
     retry_at = store.private.execute("select next_attempt_at from outbox").fetchone()[0]
@@ -131,7 +131,7 @@ def test_slack_invalid_payload_is_dead_lettered_and_logged(world, sinks, clock, 
     settings, store = world
     sinks["slack"].default = (400, "invalid_payload", {})
     add(store, clock(), subscriber="n", slack=sinks["slack_url"], filters=Filters(
-        agencies=("ICE",), min_amount=1e6))
+        agencies=("ICE",), min_amount=1e6), allow_loopback=True)
     with caplog.at_level(logging.ERROR):
         stats = _run(settings, store, clock)
     assert stats.dead == 1 and "invalid_payload" in caplog.text
@@ -145,7 +145,7 @@ def test_dead_slack_disables_the_subscription_and_tells_the_owner(world, sinks, 
     sinks["slack"].default = (404, "no_service", {})
     sub_id = add(store, clock(), subscriber="n", slack=sinks["slack_url"],
                  owner_email="owner@example.test",
-                 filters=Filters(agencies=("ICE",), min_amount=1e6))
+                 filters=Filters(agencies=("ICE",), min_amount=1e6), allow_loopback=True)
     _run(settings, store, clock)
     state, reason = store.private.execute(
         "select state, disabled_reason from subscriptions where id = ?", [sub_id]).fetchone()
@@ -180,7 +180,7 @@ def test_retries_stop_after_two_days(world, sinks, clock):
     settings, store = world
     sinks["slack"].default = (500, "boom", {})
     sub_id = add(store, clock(), subscriber="n", slack=sinks["slack_url"],
-                 filters=Filters(agencies=("ICE",), min_amount=1e6))
+                 filters=Filters(agencies=("ICE",), min_amount=1e6), allow_loopback=True)
     attempts = 0
     for _ in range(40):
         stats = _run(settings, store, clock)
@@ -197,7 +197,7 @@ def test_retries_stop_after_two_days(world, sinks, clock):
 def test_amendment_notifies_again_only_when_material(world, demo_app, sinks, clock):
     settings, store = world
     add(store, clock(), subscriber="n", slack=sinks["slack_url"],
-        filters=Filters(vendors=("Palantir",)))
+        filters=Filters(vendors=("Palantir",)), allow_loopback=True)
     assert _run(settings, store, clock).sent == 1  # the amendment (same facts) is not news
     store.public.execute("update notices set amount_usd = 35000000, extraction_state = 'done',"
                          " version = version + 1 where title like '%(Amendment 1)'")
@@ -222,11 +222,11 @@ def test_deadline_reminder_sent_once_not_after_the_deadline(world, sinks, clock)
 def test_nothing_private_in_the_public_database(world, sinks, clock):
     settings, store = world
     add(store, clock(), subscriber="watchdog", webhook=sinks["hook_url"], secret=SECRET,
-        owner_email="owner@example.test", filters=Filters(agencies=("DHS",)))
+        owner_email="owner@example.test", filters=Filters(agencies=("DHS",)), allow_loopback=True)
     _run(settings, store, clock)
     public = settings.public_db.read_bytes()
     for secret in (SECRET.encode(), b"owner@example.test", sinks["hook_url"].encode(),
-                   unsubscribe_token(signing_key(store, settings), 1).encode()):
+                   unsubscribe_token(signing_key(store, settings.delivery), 1).encode()):
         assert secret not in public
 
 
@@ -239,11 +239,12 @@ def test_a_refused_target_fails_alone(world, sinks, clock):
     good_email = add(store, clock(), subscriber="reporter", email="r@example.test",
                      filters=Filters(agencies=("DHS",)))
     bad = add(store, clock(), subscriber="watchdog", webhook=sinks["hook_url"], secret=SECRET,
-              owner_email="owner@example.test", filters=Filters(agencies=("DHS",)))
+              owner_email="owner@example.test", filters=Filters(agencies=("DHS",)),
+              allow_loopback=True)
     store.private.execute("update subscriptions set target = 'https://10.1.2.3/hook' "
                           "where id = ?", [bad])
     add(store, clock(), subscriber="desk", slack=sinks["slack_url"],
-        filters=Filters(agencies=("DHS",)))
+        filters=Filters(agencies=("DHS",)), allow_loopback=True)
     stats = _run(settings, store, clock)
     assert stats.dead == 3 and stats.sent == 3 + 3  # three DHS matches for email and Slack
     assert len(sinks["slack"].received) == 3 and not sinks["hook"].received
@@ -269,8 +270,8 @@ def test_a_refused_target_fails_alone(world, sinks, clock):
 def test_a_channel_that_raises_is_retried_and_does_not_stop_the_others(world, sinks, clock):
     """A channel plugin with a bug (any exception from send) fails its own batches, which
     are retried with backoff; the other channels' messages still go out."""
-    from monitor.delivery import notifiers
     from monitor.http import make_client
+    from notifications.delivery import notifiers
 
     class Broken:
         channel = "slack"
@@ -280,12 +281,12 @@ def test_a_channel_that_raises_is_retried_and_does_not_stop_the_others(world, si
 
     settings, store = world
     add(store, clock(), subscriber="desk", slack=sinks["slack_url"],
-        filters=Filters(agencies=("DHS",)))
+        filters=Filters(agencies=("DHS",)), allow_loopback=True)
     add(store, clock(), subscriber="reporter", email="r@example.test",
         filters=Filters(agencies=("DHS",)))
     pipeline.match(settings, clock=clock, store=store)
     with make_client(timeout=5) as client:
-        channels = notifiers(settings, client) | {"slack": Broken()}
+        channels = notifiers(settings.delivery, client) | {"slack": Broken()}
         stats = pipeline.deliver(settings, clock=clock, store=store, channels=channels,
                                  rng=random.Random(1))
     assert (stats.sent, stats.failed) == (3, 3)
@@ -305,12 +306,12 @@ def test_claims_of_a_live_process_are_left_alone_and_a_killed_ones_retried(world
     import subprocess
     import sys
 
-    from monitor.lock import owner_id
+    from notifications.claims import owner_id
     from notifications.types import batch_key
 
     settings, store = world
     sub_id = add(store, clock(), subscriber="desk", slack=sinks["slack_url"],
-                 filters=Filters(agencies=("DHS",)))
+                 filters=Filters(agencies=("DHS",)), allow_loopback=True)
     pipeline.match(settings, clock=clock, store=store)
     other = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
                              stdin=subprocess.PIPE)

@@ -18,14 +18,14 @@ import pytest
 
 from monitor import pipeline
 from monitor.browse import make_datasette
-from monitor.matching import Filters
 from monitor.replay import ReplayServer
 from monitor.replay.sinks import HttpSink, SmtpSink
 from monitor.settings import Secret
 from monitor.store import Store
-from monitor.subscriptions import add
 from notifications import ConfigurationError
 from notifications.base import check_url
+from notifications.matching import Filters
+from notifications.subscriptions import add
 from tests.conftest import KEY, wsgi
 
 BASE = "http://replay.test"
@@ -47,9 +47,10 @@ def test_secrets_never_reach_logs_public_database_or_pages(demo_app, settings_fo
             username="solesource", password=Secret(SMTP_PASSWORD)))
         store = Store.open(settings.public_db, settings.private_db)
         add(store, clock(), subscriber="desk", slack=slack_url + SLACK_PATH,
-            owner_email=ADDRESS, filters=Filters())
+            owner_email=ADDRESS, filters=Filters(), allow_loopback=True)
         add(store, clock(), subscriber="watchdog", webhook=hook_url + "/hook",
-            secret=HOOK_SECRET, owner_email=ADDRESS, filters=Filters(agencies=("DHS",)))
+            secret=HOOK_SECRET, owner_email=ADDRESS, filters=Filters(agencies=("DHS",)),
+            allow_loopback=True)
         add(store, clock(), subscriber="reporter", email=ADDRESS, filters=Filters())
         pipeline.poll(settings, ["samgov", "federal_register"], clock=clock,
                       transport=wsgi(demo_app), store=store)
@@ -104,9 +105,8 @@ def test_webhook_targets_may_not_point_at_private_or_odd_places(url: str) -> Non
         check_url(url)
 
 
-def test_loopback_targets_only_when_testing_locally(monkeypatch: pytest.MonkeyPatch) -> None:
-    check_url("http://127.0.0.1:9/hook")  # the tests allow it (SOLESOURCE_ALLOW_LOOPBACK=1)
-    monkeypatch.delenv("SOLESOURCE_ALLOW_LOOPBACK")
+def test_loopback_targets_only_when_testing_locally() -> None:
+    check_url("http://127.0.0.1:9/hook", allow_loopback=True)  # SOLESOURCE_ALLOW_LOOPBACK=1
     for url in ("http://127.0.0.1:9/hook", "https://localhost/hook", "https://[::1]/hook"):
         with pytest.raises(ConfigurationError, match="this machine"):
             check_url(url)

@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from monitor.matching import Filters
 from monitor.replay import Dataset, ReplayApp, ReplayServer
 from monitor.replay.sinks import HttpSink
 from monitor.store import Store
-from monitor.subscriptions import add
+from notifications.matching import Filters
+from notifications.subscriptions import add
 from tests.conftest import KEY
 
 NOW = "2025-04-30T14:00:00+00:00"
@@ -61,9 +61,10 @@ def _subscribe(tmp: Path, slack_url: str, hook_url: str) -> None:
     data = tmp / "data"
     store = Store.open(data / "solesource.db", data / "private.db")
     now = datetime.fromisoformat(NOW)
-    add(store, now, subscriber="desk", slack=f"{slack_url}/services/T/B/X", filters=Filters())
+    add(store, now, subscriber="desk", slack=f"{slack_url}/services/T/B/X", filters=Filters(),
+        allow_loopback=True)
     add(store, now, subscriber="watchdog", webhook=f"{hook_url}/hook", secret=SECRET,
-        filters=Filters(agencies=("DHS",)))
+        filters=Filters(agencies=("DHS",)), allow_loopback=True)
     store.close()
 
 
@@ -193,13 +194,14 @@ def test_hostile_lock_settings_and_claim_owners() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from monitor.lock import LockWaitError, owner_alive, owner_id, wait_seconds
+    from monitor.lock import LockWaitError, wait_seconds
+    from notifications.claims import owner_alive, owner_id
 
     @settings(max_examples=300, deadline=None)
     @given(st.text(max_size=40))
     def wait_text(raw: str) -> None:
         try:
-            value = wait_seconds({"SOLESOURCE_LOCK_WAIT": raw})
+            value = wait_seconds(raw)
         except LockWaitError as exc:
             assert "SOLESOURCE_LOCK_WAIT" in str(exc) and "\n" not in str(exc)
         else:
@@ -216,6 +218,6 @@ def test_hostile_lock_settings_and_claim_owners() -> None:
 
     wait_text()
     owner_text()
-    assert wait_seconds({"SOLESOURCE_LOCK_WAIT": " 2.5 "}) == 2.5
+    assert wait_seconds(" 2.5 ") == 2.5
     assert owner_alive(owner_id()) and not owner_alive(f"{host}:0:")
     assert not owner_alive(f"{host}:{os.getpid()}:not-its-start-time")

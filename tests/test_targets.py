@@ -21,13 +21,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from monitor.http import make_client
-from monitor.matching import Filters
 from monitor.replay import ReplayServer
 from monitor.replay.sinks import HttpSink
 from monitor.store import Store
-from monitor.subscriptions import add
 from notifications import ConfigurationError, Item, Message, Target
+from notifications.matching import Filters
 from notifications.slack import SlackNotifier
+from notifications.subscriptions import add
 from notifications.targets import RefusedTarget, check_url, parse_ipv4
 from notifications.webhook import WebhookNotifier
 
@@ -63,12 +63,15 @@ def message() -> Message:
     return Message(1, "desk", "subject", (item,))
 
 
-def send(channel: str, url: str) -> object:
-    """Send through a sender built as delivery builds it, on the app's client."""
+def send(channel: str, url: str, loopback: bool = True) -> object:
+    """Send through a sender built as delivery builds it, on the app's client; ``loopback``
+    as in the tests and the demo (SOLESOURCE_ALLOW_LOOPBACK=1) unless told otherwise."""
     with make_client(timeout=5.0) as client:
         if channel == "slack":
-            return SlackNotifier(client).send(message(), Target("slack", url))
-        return WebhookNotifier(client).send(message(), Target("webhook", url, "s3cret"))
+            return SlackNotifier(client, allow_loopback=loopback).send(
+                message(), Target("slack", url))
+        return WebhookNotifier(client, allow_loopback=loopback).send(
+            message(), Target("webhook", url, "s3cret"))
 
 
 @dataclass
@@ -108,11 +111,6 @@ def net(monkeypatch: pytest.MonkeyPatch) -> Net:
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     monkeypatch.setattr(socket.socket, "connect", connect)
     return state
-
-
-@pytest.fixture
-def no_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("SOLESOURCE_ALLOW_LOOPBACK")
 
 
 class Listener:
@@ -161,9 +159,9 @@ def listener() -> Iterator[Listener]:
 @pytest.mark.parametrize("url", SPELLINGS)
 @pytest.mark.parametrize("channel", ["slack", "webhook"])
 def test_every_spelling_of_a_non_public_address_is_refused_before_connecting(
-        channel: str, url: str, net: Net, no_loopback: None) -> None:
+        channel: str, url: str, net: Net) -> None:
     with pytest.raises(RefusedTarget) as refused:
-        send(channel, url)
+        send(channel, url, loopback=False)
     assert net.connects == []
     text = str(refused.value)
     assert "/hook" not in text and "\n" not in text  # one line; the URL's path stays secret
@@ -171,8 +169,7 @@ def test_every_spelling_of_a_non_public_address_is_refused_before_connecting(
         check_url(url)  # and a subscription to it is refused when it is added
 
 
-def test_subscribing_to_a_disguised_address_is_refused(store: Store,
-                                                       no_loopback: None) -> None:
+def test_subscribing_to_a_disguised_address_is_refused(store: Store) -> None:
     now = datetime(2025, 4, 30, tzinfo=UTC)
     for url in ("https://2130706433/services/T/B/X", "https://0x7f000001/x", "https://10.1/x"):
         with pytest.raises(ConfigurationError):
@@ -181,13 +178,12 @@ def test_subscribing_to_a_disguised_address_is_refused(store: Store,
 
 @pytest.mark.parametrize("channel", ["slack", "webhook"])
 def test_a_name_that_resolves_to_this_machine_is_refused(channel: str, net: Net,
-                                                         listener: Listener,
-                                                         no_loopback: None) -> None:
+                                                         listener: Listener) -> None:
     net.answers["hooks.internal.test"] = [["127.0.0.1"]]
     net.answers["mixed.internal.test"] = [[PUBLIC, "10.0.0.5"]]
     for host in ("hooks.internal.test", "mixed.internal.test"):
         with pytest.raises(RefusedTarget, match="points at"):
-            send(channel, f"https://{host}:{listener.port}/hook")
+            send(channel, f"https://{host}:{listener.port}/hook", loopback=False)
     assert net.connects == [] and listener.received == []
 
 
@@ -248,12 +244,12 @@ def test_redirects_are_not_followed(net: Net) -> None:
 
 
 def test_loopback_allowance_is_127_0_0_1_only(net: Net) -> None:
-    check_url("http://127.0.0.1:8/hook")
-    check_url("https://127.1/hook")  # the same address, spelled short
+    check_url("http://127.0.0.1:8/hook", allow_loopback=True)
+    check_url("https://127.1/hook", allow_loopback=True)  # the same address, spelled short
     for url in ("http://127.0.0.2/hook", "https://[::1]/hook", "https://0/hook",
                 "https://[::ffff:127.0.0.1]/hook", "http://10.0.0.1/hook"):
         with pytest.raises(RefusedTarget):
-            check_url(url)
+            check_url(url, allow_loopback=True)
 
 
 def _spell(number: int, parts: int, styles: list[str]) -> str:

@@ -77,10 +77,10 @@ class Unsubscriber:
     clock: Callable[[], datetime]
 
     def __call__(self, subscription_id: int, token: str) -> bool | None:
-        from monitor.subscriptions import unsubscribe_with_token
+        from notifications.subscriptions import unsubscribe_with_token
 
         with open_store(self.settings) as store:
-            return unsubscribe_with_token(store, self.settings, subscription_id, token,
+            return unsubscribe_with_token(store, self.settings.delivery, subscription_id, token,
                                           self.clock())
 
     def serving(self, public_db: Path) -> Unsubscriber | None:

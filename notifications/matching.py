@@ -10,14 +10,17 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from extractors.fields.agency import normalize as normalize_agency
-from extractors.fields.vendor import name_key
+from extractors import name_key, normalize_agency
 
 NOTIFY_CLASSES = ("justification", "intent_to_sole_source")
 
 
 @dataclass(frozen=True)
 class Filters:
+    """What one subscription wants to hear about. Empty fields match everything; the
+    fields AND together and the values inside one field OR together (see ``match``).
+    Frozen and hashable; stored as ``to_json()`` in the subscriptions table."""
+
     agencies: tuple[str, ...] = ()
     vendors: tuple[str, ...] = ()
     min_amount: float | None = None
@@ -31,6 +34,12 @@ class Filters:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Filters:
+        """Filters from the stored JSON object (``to_json`` read back).
+
+        :param data: field name -> a value or a list of values; lists become tuples of
+          strings and amounts floats
+        :raises ValueError: naming any key that is not a field
+        """
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
@@ -43,15 +52,20 @@ class Filters:
         return cls(**values)
 
     def to_json(self) -> str:
+        """The filters as a JSON object holding only the fields that are set; ``from_dict``
+        reads it back to equal filters."""
         return json.dumps({k: v for k, v in asdict(self).items() if v not in ((), None)})
 
     def describe(self) -> str:
+        """One line for people (``subscribe list``, a subscription's default name):
+        ``agencies: DHS; min amount: $1M``, or ``everything``."""
         parts = [f"{k.replace('_', ' ')}: {', '.join(v) if isinstance(v, tuple) else short(v)}"
                  for k, v in asdict(self).items() if v not in ((), None)]
         return "; ".join(parts) or "everything"
 
 
 def short(amount: float) -> str:
+    """An amount in dollars, short: ``$1M``, ``$2.5B``, ``$750K``, ``$999``."""
     for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
         if amount >= size:
             value = amount / size
@@ -69,7 +83,20 @@ def _agency_reason(wanted: str, path: list[str]) -> str | None:
 
 
 def match(filters: Filters, notice: dict[str, Any]) -> str | None:
-    """The reason the notice matches, or None. ``notice`` is a row of the notices table."""
+    """Whether a notice matches a subscription's filters, and why. Pure: no database, no
+    clock, the same answer for the same arguments.
+
+    Without a ``kinds`` filter only justifications and notices of intent to sole-source
+    (``NOTIFY_CLASSES``) match. An agency matches its children and every alias ("DHS"
+    matches ICE); a vendor matches by UEI or by its name's key inside the notice's vendor
+    name; a keyword matches, case-blind, in the title, description, rationale or vendor.
+    A notice without an amount never passes an amount filter.
+
+    :param filters: the subscription's filters
+    :param notice: a row of the public ``notices`` table, as a dict
+    :return: the reason shown to the subscriber (``agency: DHS ⊃ ICE; amount ≥ $1M``, or
+      ``all sole-source notices`` with no filter), or None when it does not match
+    """
     reasons: list[str] = []
     cls = notice.get("notice_class")
     if filters.kinds:
@@ -122,7 +149,11 @@ def match(filters: Filters, notice: dict[str, Any]) -> str | None:
 
 
 def snapshot(notice: dict[str, Any]) -> dict[str, Any]:
-    """The material facts: a change in any of these notifies again."""
+    """The material facts of a notice row: vendor, amount, authority, deadline and class.
+
+    The outbox keys a subscriber's message on these, so an amendment notifies again only
+    when one of them changed. Pure; JSON-serialisable.
+    """
     return {"vendor": notice.get("vendor"), "amount_usd": notice.get("amount_usd"),
             "authority": notice.get("authority_category"),
             "deadline": notice.get("response_due") or notice.get("next_deadline"),
@@ -130,6 +161,8 @@ def snapshot(notice: dict[str, Any]) -> dict[str, Any]:
 
 
 def change_note(before: dict[str, Any], after: dict[str, Any]) -> str | None:
+    """What changed between two ``snapshot`` s, for people: ``amount $1M → $2M; vendor
+    not stated → Acme Inc.``; None when nothing material changed. Pure."""
     labels = {"vendor": "vendor", "amount_usd": "amount", "authority": "authority",
               "deadline": "deadline", "class": "notice"}
     parts = []

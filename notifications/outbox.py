@@ -16,22 +16,31 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from monitor.matching import change_note, match, snapshot
-from monitor.store import Store, iso
-from monitor.subscriptions import Subscription, load
+from notifications.matching import change_note, match, snapshot
+from notifications.storage import Databases, iso
+from notifications.subscriptions import Subscription, load
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class MatchStats:
+    """What one ``match_new`` did: notice versions read, messages and reminders queued."""
+
     notices: int = 0
     queued: int = 0
     reminders: int = 0
 
 
 def next_slot(sub: Subscription, now: datetime) -> datetime:
-    """When a digest holding an item found at ``now`` goes out (in the subscriber's zone)."""
+    """When a digest holding an item found at ``now`` goes out.
+
+    :param sub: the subscription; its cadence, hour, weekday and time zone decide
+    :param now: when the item was found (aware)
+    :return: ``now`` for an immediate subscription; else the next ``hour`` o'clock (daily)
+      or the next ``weekday`` at that hour (weekly) in the subscriber's zone, in UTC, always
+      after ``now``
+    """
     if sub.cadence == "immediate":
         return now
     zone = ZoneInfo(sub.timezone)
@@ -45,7 +54,7 @@ def next_slot(sub: Subscription, now: datetime) -> datetime:
     return slot.astimezone(UTC)
 
 
-def _pending_notices(store: Store) -> list[dict[str, Any]]:
+def _pending_notices(store: Databases) -> list[dict[str, Any]]:
     matched = {(r[0], r[1]) for r in store.private.execute(
         "select notice_id, version from matched").fetchall()}
     rows = store.public["notices"].rows_where("extraction_state = 'done'",
@@ -53,7 +62,21 @@ def _pending_notices(store: Store) -> list[dict[str, Any]]:
     return [r for r in rows if (r["id"], r["version"]) not in matched]
 
 
-def match_new(store: Store, now: datetime) -> MatchStats:
+def match_new(store: Databases, now: datetime) -> MatchStats:
+    """Match every extracted notice version not matched yet against the active
+    subscriptions, queueing outbox rows (and deadline reminders) for the ones that match.
+
+    Idempotent and safe to kill: each notice version is matched in one private-database
+    transaction that also records it in ``matched``, and every outbox row has a unique key
+    per (subscription, justification family, material state), so a re-run after a crash
+    queues nothing twice. An amendment queues an "update" only when its ``snapshot``
+    changed.
+
+    :param store: the public database (read: ``notices``) and the private one (written:
+      ``outbox``, ``sent_state``, ``matched``)
+    :param now: the pipeline's clock; due times are computed from it
+    :return: counts of what was read and queued
+    """
     stats = MatchStats()
     subs = load(store, active_only=True)
     for notice in _pending_notices(store):
@@ -70,7 +93,7 @@ def match_new(store: Store, now: datetime) -> MatchStats:
     return stats
 
 
-def _queue(store: Store, sub: Subscription, notice: dict[str, Any], reason: str,
+def _queue(store: Databases, sub: Subscription, notice: dict[str, Any], reason: str,
            now: datetime) -> int:
     family = notice.get("family_key") or notice["id"]
     snap = snapshot(notice)
@@ -97,7 +120,7 @@ def _queue(store: Store, sub: Subscription, notice: dict[str, Any], reason: str,
     return cur.rowcount
 
 
-def _reminder(store: Store, sub: Subscription, notice: dict[str, Any], reason: str,
+def _reminder(store: Databases, sub: Subscription, notice: dict[str, Any], reason: str,
               now: datetime) -> int:
     due = notice.get("response_due")
     if not sub.reminder_days or not due or len(due) != 10:
@@ -115,3 +138,19 @@ def _reminder(store: Store, sub: Subscription, notice: dict[str, Any], reason: s
         [key, sub.id, notice["id"], notice.get("family_key") or notice["id"], reason,
          json.dumps(snapshot(notice)), iso(max(when, now)), iso(now)])
     return cur.rowcount
+
+
+def states(store: Databases) -> dict[str, int]:
+    """How many outbox rows are in each state (pending, sending, sent, dead, cancelled,
+    skipped); a state with no row is absent. Read-only."""
+    return dict(store.private.execute(
+        "select state, count(*) from outbox group by state").fetchall())
+
+
+def dead_letters(store: Databases, limit: int = 10) -> list[dict[str, Any]]:
+    """The newest ``limit`` dead-lettered outbox rows, newest first, each as ``id``,
+    ``subscription_id``, ``kind`` and ``last_error``. Read-only."""
+    return [dict(zip(("id", "subscription_id", "kind", "last_error"), r, strict=True))
+            for r in store.private.execute(
+                "select id, subscription_id, kind, last_error from outbox "
+                "where state = 'dead' order by id desc limit ?", [limit]).fetchall()]

@@ -6,7 +6,7 @@ sending ("sending"), and marked "sent" after. A run that dies in between re-send
 that batch with the same Message-ID / Idempotency-Key, so a receiver can tell; nothing is
 ever dropped.
 
-Claims name their owner (``host:pid:start``, see monitor.lock) and hold a lease. A run takes
+Claims name their owner (``host:pid:start``, see notifications.claims) and hold a lease. A run takes
 over the claims of a process that is gone, or whose lease ran out, and never touches those
 of a live one; before each send it renews its own claim and skips a batch that is no longer
 its own. (The data folder's lock already keeps a second deliverer out; this holds even
@@ -26,16 +26,20 @@ from typing import Any
 import httpx
 
 from extractors import plain_words
-from monitor.browse.links import notice_path
-from monitor.http import make_client
-from monitor.lock import owner_alive, owner_id
-from monitor.settings import Settings
-from monitor.store import Store, iso
-from monitor.subscriptions import Subscription, disable, load, signing_key, unsubscribe_url
-from notifications import ConfigurationError, DeliveryResult, Item, Message, Target, mask
-from notifications.email import EmailNotifier, SmtpConfig
+from notifications.base import Target, mask
+from notifications.claims import owner_alive, owner_id
+from notifications.config import DeliveryConfig
+from notifications.email import EmailNotifier
 from notifications.slack import SlackNotifier
-from notifications.types import batch_key
+from notifications.storage import Databases, iso
+from notifications.subscriptions import (
+    Subscription,
+    disable,
+    load,
+    signing_key,
+    unsubscribe_url,
+)
+from notifications.types import ConfigurationError, DeliveryResult, Item, Message, batch_key
 from notifications.webhook import WebhookNotifier
 
 log = logging.getLogger(__name__)
@@ -51,6 +55,8 @@ DATE_LABELS = {"response_due": "Responses due", "prototype_due": "Prototype due"
 
 @dataclass
 class DeliverStats:
+    """What one ``deliver`` did, in outbox rows (``messages``: the keys of messages sent)."""
+
     sent: int = 0
     failed: int = 0
     dead: int = 0
@@ -58,36 +64,75 @@ class DeliverStats:
     messages: list[str] = field(default_factory=list)
 
 
-def smtp_config(settings: Settings) -> SmtpConfig:
-    s = settings.smtp
-    return SmtpConfig(host=s.host, port=s.port, security=s.security,
-                      username=s.username or None, password=s.password.reveal() or None,
-                      sender=s.sender)
+def notifiers(config: DeliveryConfig, client: httpx.Client) -> dict[str, Any]:
+    """The built-in channels, ready to send: channel name -> notifier.
 
-
-def notifiers(settings: Settings, client: httpx.Client) -> dict[str, Any]:
-    return {"email": EmailNotifier(smtp_config(settings)), "slack": SlackNotifier(client),
-            "webhook": WebhookNotifier(client)}
+    :param config: SMTP settings for email; whether 127.0.0.1 targets are allowed
+    :param client: the HTTP client whose timeout, headers and hooks Slack and webhook posts
+      borrow (each post still goes through the target guard); the caller closes it
+    """
+    loopback = config.allow_loopback
+    return {"email": EmailNotifier(config.smtp),
+            "slack": SlackNotifier(client, allow_loopback=loopback),
+            "webhook": WebhookNotifier(client, allow_loopback=loopback)}
 
 
 def backoff(attempts: int, rng: random.Random, retry_after: float | None = None) -> timedelta:
+    """How long to wait before retrying a failed batch: one minute doubled per attempt, at
+    most six hours, times a random factor between 0.5 and 1.5; never less than the receiver's
+    ``Retry-After`` (seconds) when it gave one.
+
+    :param attempts: how many attempts failed so far (1 after the first)
+    :param rng: the source of jitter (seeded in tests)
+    """
     delay = min(MAX_DELAY, BASE_DELAY * 2 ** max(0, attempts - 1)) * rng.uniform(0.5, 1.5)
     if retry_after:
         delay = max(delay, timedelta(seconds=retry_after))
     return delay
 
 
-def deliver(store: Store, settings: Settings, now: datetime, *,
+def deliver(store: Databases, config: DeliveryConfig, now: datetime, *,
             channels: dict[str, Any] | None = None, rng: random.Random | None = None,
             client: httpx.Client | None = None,
             on_sent: Callable[[Message, Target, DeliveryResult], None] | None = None
             ) -> DeliverStats:
+    """Send every outbox batch that is due: one message per batch (an email digest holds
+    all of a subscription's due rows; Slack and webhooks get one row each), and record the
+    attempt.
+
+    Safe to kill at any point: a batch is claimed ("sending", with its message key and this
+    process as owner) in one transaction before anything is sent, and marked "sent" after.
+    A run that dies in between leaves the claim; the next run takes it over (its owner is
+    gone) and sends the same message again with the same Message-ID / Idempotency-Key, so
+    a receiver can tell. Nothing is dropped, and nothing is sent twice except after such a
+    crash. Claims of a live process are left alone. Not otherwise idempotent: a second
+    call sends what became due since the first.
+
+    A failed send is retried with ``backoff`` for about two days (``GIVE_UP_AFTER``), then
+    dead-lettered and the subscription disabled. A failure that cannot pass (not
+    retryable) is dead-lettered at once; when it says the endpoint is gone (a 404 or 410, a
+    gone Slack channel, a refused target) the subscription is disabled too. The owner of a
+    disabled Slack or webhook subscription is told by email. One subscription's failure
+    never stops the others.
+
+    :param store: the private database (``outbox``, ``subscriptions``, ``deliveries``,
+      ``secrets``: read and written) and the public one (``notices``, ``extractions``: read,
+      to build the messages)
+    :param config: public URL, unsubscribe signing key, SMTP, HTTP client, loopback
+    :param now: the pipeline's clock: what is due, and the times recorded
+    :param channels: channel name -> notifier, instead of ``notifiers(config, client)``
+    :param rng: jitter for the backoff (seeded in tests)
+    :param client: the HTTP client for Slack and webhooks; made with
+      ``config.open_client()`` and closed here when not given
+    :param on_sent: called with each message sent, its target and the result
+    :return: counts of rows sent, failed (will retry), dead and skipped
+    """
     rng = rng or random.Random()
     own = client is None
-    client = client or make_client(timeout=settings.http_timeout)
-    channels = channels or notifiers(settings, client)
+    client = client or config.open_client()
+    channels = channels or notifiers(config, client)
     stats = DeliverStats()
-    key = signing_key(store, settings)
+    key = signing_key(store, config)
     owner = owner_id()
     try:
         _claim(store, now, owner)
@@ -108,8 +153,8 @@ def deliver(store: Store, settings: Settings, now: datetime, *,
             rows = _drop_stale_reminders(store, rows, now, stats)
             if not rows:
                 continue
-            message, result = _attempt(store, settings, sub, rows, channels,
-                                       unsubscribe_url(settings, key, sub.id))
+            message, result = _attempt(store, config, sub, rows, channels,
+                                       unsubscribe_url(config, key, sub.id))
             why = _record(store, sub, batch_key(sub.id, [r["key"] for r in rows]), rows,
                           result, now, rng, stats, channels)
             if why is not None:
@@ -122,8 +167,8 @@ def deliver(store: Store, settings: Settings, now: datetime, *,
     return stats
 
 
-def _attempt(store: Store, settings: Settings, sub: Subscription, rows: list[dict[str, Any]],
-             channels: dict[str, Any], unsubscribe: str
+def _attempt(store: Databases, config: DeliveryConfig, sub: Subscription,
+             rows: list[dict[str, Any]], channels: dict[str, Any], unsubscribe: str
              ) -> tuple[Message | None, DeliveryResult]:
     """Build one batch's message and send it; never raises for one subscription's sake.
 
@@ -137,7 +182,7 @@ def _attempt(store: Store, settings: Settings, sub: Subscription, rows: list[dic
     target = sub.target
     message = None
     try:
-        message = _message(store, settings, sub, rows, unsubscribe)
+        message = _message(store, config, sub, rows, unsubscribe)
         channel = channels.get(target.channel)
         if channel is None:
             raise ConfigurationError(f"no notifier for channel {target.channel!r} is installed")
@@ -159,7 +204,7 @@ def _lease() -> str:
     return iso(datetime.now(UTC) + CLAIM_LEASE)
 
 
-def _take_over(store: Store, owner: str) -> int:
+def _take_over(store: Databases, owner: str) -> int:
     """Claim the 'sending' rows left by a process that is gone (or whose lease ran out, or
     that predates owned claims); leave those of a live process alone. Returns how many."""
     db = store.private
@@ -178,7 +223,7 @@ def _take_over(store: Store, owner: str) -> int:
     return cur.rowcount
 
 
-def _renew(store: Store, rows: list[dict[str, Any]], owner: str) -> bool:
+def _renew(store: Databases, rows: list[dict[str, Any]], owner: str) -> bool:
     """Extend this process's claim on a batch just before sending it; False if any row of
     it is no longer claimed by this process (then it must not be sent)."""
     ids = [r["id"] for r in rows]
@@ -188,7 +233,7 @@ def _renew(store: Store, rows: list[dict[str, Any]], owner: str) -> bool:
     return cur.rowcount == len(ids)
 
 
-def _claim(store: Store, now: datetime, owner: str) -> None:
+def _claim(store: Databases, now: datetime, owner: str) -> None:
     """Take over abandoned claims; group due pending rows into batches and fix each batch's
     key and owner before any send."""
     db = store.private
@@ -211,7 +256,7 @@ def _claim(store: Store, now: datetime, owner: str) -> None:
                        [message_key, owner, _lease(), *[m[0] for m in members]])
 
 
-def _batches(store: Store, owner: str) -> list[tuple[str, list[dict[str, Any]]]]:
+def _batches(store: Databases, owner: str) -> list[tuple[str, list[dict[str, Any]]]]:
     """This process's claimed rows, grouped by message key."""
     cursor = store.private.execute(
         "select * from outbox where state = 'sending' and claimed_by = ? "
@@ -224,7 +269,7 @@ def _batches(store: Store, owner: str) -> list[tuple[str, list[dict[str, Any]]]]
     return list(batches.items())
 
 
-def _drop_stale_reminders(store: Store, rows: list[dict[str, Any]], now: datetime,
+def _drop_stale_reminders(store: Databases, rows: list[dict[str, Any]], now: datetime,
                           stats: DeliverStats) -> list[dict[str, Any]]:
     keep = []
     for row in rows:
@@ -246,12 +291,12 @@ def _drop_stale_reminders(store: Store, rows: list[dict[str, Any]], now: datetim
     return keep
 
 
-def _notice(store: Store, notice_id: str) -> dict[str, Any] | None:
+def _notice(store: Databases, notice_id: str) -> dict[str, Any] | None:
     rows = list(store.public["notices"].rows_where("id = ?", [notice_id]))
     return rows[0] if rows else None
 
 
-def _item(store: Store, settings: Settings, row: dict[str, Any]) -> Item:
+def _item(store: Databases, config: DeliveryConfig, row: dict[str, Any]) -> Item:
     n = _notice(store, row["notice_id"]) or {"id": row["notice_id"]}
     ex = store.public.execute(
         "select result from extractions where notice_id = ? and notice_version = ? "
@@ -270,7 +315,7 @@ def _item(store: Store, settings: Settings, row: dict[str, Any]) -> Item:
     if not quote and primary.get("vendors"):
         quote = " ".join(primary["vendors"][0]["evidence"]["quote"].split())
     citations = json.loads(n.get("authority_citations") or "[]")
-    base = settings.public_url.rstrip("/")
+    base = config.public_url.rstrip("/")
     return Item(
         key=row["key"], kind=row["kind"], title=n.get("title") or n["id"],
         agency=(n.get("agency_hierarchy") or "").split(" > ")[-1] or (
@@ -282,13 +327,13 @@ def _item(store: Store, settings: Settings, row: dict[str, Any]) -> Item:
         key_dates=dates, rationale=n.get("rationale"), quote=quote,
         notice_type=n.get("notice_type"), posted_date=n.get("posted_date"),
         source_url=n.get("url"),
-        browse_url=base + notice_path(n["id"]),
+        browse_url=base + config.notice_path(n["id"]) if config.notice_path else None,
         why=row["reason"] or "", change=row["change"], response_due=n.get("response_due"))
 
 
-def _message(store: Store, settings: Settings, sub: Subscription, rows: list[dict[str, Any]],
-             unsubscribe: str) -> Message:
-    items = tuple(_item(store, settings, r) for r in rows)
+def _message(store: Databases, config: DeliveryConfig, sub: Subscription,
+             rows: list[dict[str, Any]], unsubscribe: str) -> Message:
+    items = tuple(_item(store, config, r) for r in rows)
     if len(items) == 1:
         i = items[0]
         prefix = {"update": "Updated: ", "reminder": "Deadline reminder: "}.get(i.kind, "")
@@ -299,13 +344,13 @@ def _message(store: Store, settings: Settings, sub: Subscription, rows: list[dic
                    items=items, unsubscribe_url=unsubscribe)
 
 
-def _mark(store: Store, rows: list[dict[str, Any]], state: str, now: datetime) -> None:
+def _mark(store: Databases, rows: list[dict[str, Any]], state: str, now: datetime) -> None:
     ids = [r["id"] for r in rows]
     store.private.execute(f"update outbox set state = ?, sent_at = ? where id in "
                           f"({','.join('?' * len(ids))})", [state, iso(now), *ids])
 
 
-def _record(store: Store, sub: Subscription, message_key: str, rows: list[dict[str, Any]],
+def _record(store: Databases, sub: Subscription, message_key: str, rows: list[dict[str, Any]],
             result: DeliveryResult, now: datetime, rng: random.Random, stats: DeliverStats,
             channels: dict[str, Any]) -> str | None:
     """Write one attempt: sent, retry later, or dead (then maybe disable and tell the owner).
@@ -350,7 +395,7 @@ def _record(store: Store, sub: Subscription, message_key: str, rows: list[dict[s
     return why
 
 
-def _dead(store: Store, rows: list[dict[str, Any]], why: str, stats: DeliverStats) -> None:
+def _dead(store: Databases, rows: list[dict[str, Any]], why: str, stats: DeliverStats) -> None:
     """Dead-letter the rest of a subscription disabled earlier in this run, unsent."""
     ids = [r["id"] for r in rows]
     store.private.execute(f"update outbox set state = 'dead', last_error = ? where id in "

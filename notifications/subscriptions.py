@@ -18,16 +18,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from extractors.fields.agency import TABLE as AGENCY_TABLE
-from extractors.fields.agency import normalize as normalize_agency
-from extractors.fields.authority import PLAIN as AUTHORITY_WORDS
-from extractors.fields.kind import DOC_KIND_WORDS
-from monitor.matching import NOTIFY_CLASSES, Filters
-from monitor.settings import Settings, short_repr
-from monitor.store import Store, iso
-from notifications import ConfigurationError, Target, mask, validate
+from extractors import AGENCY_TABLE, AUTHORITY_WORDS, DOC_KIND_WORDS, normalize_agency
+from notifications.base import Target, mask, validate
+from notifications.config import DeliveryConfig
+from notifications.matching import NOTIFY_CLASSES, Filters
+from notifications.storage import Databases, iso
+from notifications.types import ConfigurationError, short_repr
 
 _cut = partial(short_repr, limit=40)  # a bad value quoted in an error line
+
 CADENCES = ("immediate", "daily", "weekly")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -233,7 +232,7 @@ def check_filters(raw: Mapping[str, Any], option: Callable[[str], str] = toml_ke
                                     for x in c.texts("source", raw.get("source")))))
 
 
-def _channel(c: _Checker, raw: Mapping[str, Any]) -> Target:
+def _channel(c: _Checker, raw: Mapping[str, Any], allow_loopback: bool) -> Target:
     given = [k for k in ("email", "slack", "webhook") if raw.get(k) not in (None, "")]
     if len(given) != 1:
         names = ", ".join(c.option(k) for k in ("email", "slack", "webhook"))
@@ -251,20 +250,22 @@ def _channel(c: _Checker, raw: Mapping[str, Any]) -> Target:
                                "secret its receiver checks")
     target = Target(channel, address, secret)
     try:
-        validate(target)
+        validate(target, allow_loopback=allow_loopback)
     except ConfigurationError as exc:
         raise ConfigurationError(f"{c.option(channel)}: {exc}") from None
     return target
 
 
-def parse(raw: Mapping[str, Any], option: Callable[[str], str] = toml_key
-          ) -> NewSubscription:
+def parse(raw: Mapping[str, Any], option: Callable[[str], str] = toml_key, *,
+          allow_loopback: bool = False) -> NewSubscription:
     """One subscription from raw values keyed as ``KEYS`` (CLI options or a TOML table).
 
     Takes: ``subscriber``, exactly one of ``email``/``slack``/``webhook`` (a webhook with its
     ``secret``), optional filters, cadence, hour, weekday, tz, remind_days, owner_email, name.
     Returns a NewSubscription in which every value is checked; raises ConfigurationError
     naming the offending option or key (``option`` spells it) and what to give instead.
+    A Slack or webhook URL on 127.0.0.1 is refused unless ``allow_loopback`` (local testing
+    and the demo: ``Settings.allow_loopback``).
     """
     c = _Checker(option)
     if unknown := [k for k in raw if k not in KEYS]:
@@ -273,7 +274,7 @@ def parse(raw: Mapping[str, Any], option: Callable[[str], str] = toml_key
     if raw.get("subscriber") is None:
         raise c.fail("subscriber", "is missing: who is this for (a person or newsroom)?")
     subscriber = c.text("subscriber", raw["subscriber"])
-    target = _channel(c, raw)
+    target = _channel(c, raw, allow_loopback)
     owner = raw.get("owner_email")
     if owner is not None:
         owner = c.text("owner_email", owner, limit=254)
@@ -302,7 +303,7 @@ def parse(raw: Mapping[str, Any], option: Callable[[str], str] = toml_key
         name=None if raw.get("name") is None else c.text("name", raw["name"], limit=80))
 
 
-def insert(store: Store, subs: list[NewSubscription], now: datetime) -> list[int]:
+def insert(store: Databases, subs: list[NewSubscription], now: datetime) -> list[int]:
     """Store checked subscriptions in one transaction (all or none); their ids."""
     db = store.private
     ids = []
@@ -327,12 +328,12 @@ def insert(store: Store, subs: list[NewSubscription], now: datetime) -> list[int
     return ids
 
 
-def add(store: Store, now: datetime, *, subscriber: str, filters: Filters,
+def add(store: Databases, now: datetime, *, subscriber: str, filters: Filters,
         email: str | None = None, slack: str | None = None, webhook: str | None = None,
         secret: str | None = None, cadence: str = "immediate", hour: int = 8,
         weekday: str = "mon", timezone: str = "America/New_York",
         reminder_days: int | None = None, name: str | None = None,
-        owner_email: str | None = None) -> int:
+        owner_email: str | None = None, allow_loopback: bool = False) -> int:
     """Check and store one subscription (see ``parse``); its id."""
     raw: dict[str, Any] = {FILTER_KEYS[k]: v for k, v in asdict(filters).items()
                            if v not in ((), None)}
@@ -340,10 +341,11 @@ def add(store: Store, now: datetime, *, subscriber: str, filters: Filters,
             "secret": secret, "cadence": cadence, "hour": hour, "weekday": weekday,
             "tz": timezone, "remind_days": reminder_days, "name": name,
             "owner_email": owner_email}
-    return insert(store, [parse({k: v for k, v in raw.items() if v is not None})], now)[0]
+    new = parse({k: v for k, v in raw.items() if v is not None}, allow_loopback=allow_loopback)
+    return insert(store, [new], now)[0]
 
 
-def load(store: Store, subscription_id: int | None = None, active_only: bool = False
+def load(store: Databases, subscription_id: int | None = None, active_only: bool = False
          ) -> list[Subscription]:
     sql = ("select s.*, b.name as subscriber, b.email as email, b.timezone as timezone "
            "from subscriptions s join subscribers b on b.id = s.subscriber_id")
@@ -370,7 +372,7 @@ def load(store: Store, subscription_id: int | None = None, active_only: bool = F
     return out
 
 
-def remove(store: Store, subscription_id: int, now: datetime, reason: str = "removed") -> bool:
+def remove(store: Databases, subscription_id: int, now: datetime, reason: str = "removed") -> bool:
     with store.private.atomic():
         cur = store.private.execute(
             "update subscriptions set state = 'unsubscribed', disabled_reason = ?, "
@@ -381,12 +383,26 @@ def remove(store: Store, subscription_id: int, now: datetime, reason: str = "rem
     return cur.rowcount == 1
 
 
-def disable(store: Store, subscription_id: int, reason: str, now: datetime) -> None:
+def disabled(store: Databases) -> list[dict[str, Any]]:
+    """The disabled subscriptions, each as ``id`` and ``reason`` (why delivery gave up on
+    it). Read-only."""
+    return [dict(zip(("id", "reason"), r, strict=True)) for r in store.private.execute(
+        "select id, disabled_reason from subscriptions where state = 'disabled'").fetchall()]
+
+
+def retarget(store: Databases, subscription_id: int, address: str) -> None:
+    """Point a subscription at a new address (the demo's sinks move between runs), as is:
+    the caller has checked it."""
+    store.private.execute("update subscriptions set target = ? where id = ?",
+                          [address, subscription_id])
+
+
+def disable(store: Databases, subscription_id: int, reason: str, now: datetime) -> None:
     store.private.execute("update subscriptions set state = 'disabled', disabled_reason = ?, "
                           "updated_at = ? where id = ?", [reason, iso(now), subscription_id])
 
 
-def read_import(path: Path) -> list[NewSubscription]:
+def read_import(path: Path, *, allow_loopback: bool = False) -> list[NewSubscription]:
     """The ``[[subscription]]`` tables of a TOML file (format: README, Notifications), each
     checked as ``parse`` checks CLI options. Raises ConfigurationError naming the file, the
     table (``subscription #2``) and the key, for any unreadable, non-TOML or wrongly shaped
@@ -415,7 +431,7 @@ def read_import(path: Path) -> list[NewSubscription]:
     out = []
     for i, entry in enumerate(entries, 1):
         try:
-            out.append(parse(entry, toml_key))
+            out.append(parse(entry, toml_key, allow_loopback=allow_loopback))
         except ConfigurationError as exc:
             who = entry.get("subscriber")
             label = f" ({_cut(who)})" if isinstance(who, str) else ""
@@ -423,16 +439,17 @@ def read_import(path: Path) -> list[NewSubscription]:
     return out
 
 
-def import_toml(store: Store, path: Path, now: datetime) -> list[int]:
+def import_toml(store: Databases, path: Path, now: datetime, *,
+                allow_loopback: bool = False) -> list[int]:
     """Check every ``[[subscription]]`` of a TOML file, then store them all in one
     transaction (none if any is invalid); their ids."""
-    return insert(store, read_import(path), now)
+    return insert(store, read_import(path, allow_loopback=allow_loopback), now)
 
 
-def signing_key(store: Store, settings: Settings) -> bytes:
+def signing_key(store: Databases, config: DeliveryConfig) -> bytes:
     """The key that signs unsubscribe links: configured, or generated once and kept private."""
-    if settings.secret_key:
-        return settings.secret_key.reveal().encode()
+    if config.secret_key:
+        return config.secret_key.encode()
     db = store.private
     row = db.execute("select value from secrets where name = 'unsubscribe'").fetchone()
     if row:
@@ -449,9 +466,9 @@ def unsubscribe_token(key: bytes, subscription_id: int) -> str:
                     hashlib.sha256).hexdigest()[:32]
 
 
-def unsubscribe_url(settings: Settings, key: bytes, subscription_id: int) -> str:
+def unsubscribe_url(config: DeliveryConfig, key: bytes, subscription_id: int) -> str:
     token = unsubscribe_token(key, subscription_id)
-    return f"{settings.public_url.rstrip('/')}/-/unsubscribe?s={subscription_id}&t={token}"
+    return f"{config.public_url.rstrip('/')}/-/unsubscribe?s={subscription_id}&t={token}"
 
 
 def check_token(key: bytes, subscription_id: int, token: str) -> bool:
@@ -461,11 +478,11 @@ def check_token(key: bytes, subscription_id: int, token: str) -> bool:
                                token.encode("utf-8", "replace"))
 
 
-def unsubscribe_with_token(store: Store, settings: Settings, subscription_id: int, token: str,
-                           now: datetime) -> bool | None:
+def unsubscribe_with_token(store: Databases, config: DeliveryConfig, subscription_id: int,
+                           token: str, now: datetime) -> bool | None:
     """The signed one-click unsubscribe: None if the token is not valid for this
     subscription, else whether it was active until now (a replay changes nothing)."""
-    if not check_token(signing_key(store, settings), subscription_id, token):
+    if not check_token(signing_key(store, config), subscription_id, token):
         return None
     return remove(store, subscription_id, now, reason="unsubscribed by link")
 
