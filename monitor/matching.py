@@ -10,8 +10,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from extractors.fields.agency import normalize as normalize_agency
-from extractors.fields.vendor import name_key
+from extractors import name_key, normalize_agency
 
 NOTIFY_CLASSES = ("justification", "intent_to_sole_source")
 

@@ -18,10 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from extractors.fields.agency import TABLE as AGENCY_TABLE
-from extractors.fields.agency import normalize as normalize_agency
-from extractors.fields.authority import PLAIN as AUTHORITY_WORDS
-from extractors.fields.kind import DOC_KIND_WORDS
+from extractors import AGENCY_TABLE, AUTHORITY_WORDS, DOC_KIND_WORDS, normalize_agency
 from monitor.matching import NOTIFY_CLASSES, Filters
 from monitor.settings import Settings, short_repr
 from monitor.store import Store, iso
