@@ -1,9 +1,11 @@
 """Extract the facts of a sole-source justification, each with its evidence.
 
     from extractors import extract, load_path
-    result = extract(load_path(Path("JA.pdf")))       # a SCHEMA.md object
+    result = extract(load_path(Path("JA.pdf")))       # an Extraction
+    result.to_json()                                   # its SCHEMA.md object
 
 Pure functions over text: this package imports neither ``monitor`` nor ``notifications``.
+What other packages use is exported here; ``extractors.fields`` is this package's inside.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import logging
 from typing import Any
 
 from extractors.fields.agency import TABLE as AGENCY_TABLE
+from extractors.fields.agency import load_table as agency_table
 from extractors.fields.agency import normalize as normalize_agency
+from extractors.fields.agency import path_of as agency_path_of
 from extractors.fields.amount import extract_amounts
 from extractors.fields.authority import PLAIN as AUTHORITY_WORDS
 from extractors.fields.authority import extract_authority, plain_words
@@ -22,6 +26,7 @@ from extractors.fields.kind import (
     DUE_FIELD,
     RESPONSE,
     doc_kind,
+    doc_kind_words,
     is_guidance,
     notice_class,
 )
@@ -29,39 +34,63 @@ from extractors.fields.numbers import contract_numbers
 from extractors.fields.rationale import extract_rationale
 from extractors.fields.vendor import extract_vendors, name_key
 from extractors.text import DEFAULT_LIMITS, Limits, load_bytes, load_path
-from extractors.types import Document, Page
+from extractors.types import (
+    Agency,
+    Amount,
+    Authority,
+    DateValue,
+    Document,
+    Evidence,
+    Extraction,
+    NoticeReading,
+    OtherAmount,
+    Page,
+    Rationale,
+    Vendor,
+    columns,
+)
 
-VERSION = 7  # bump to re-extract everything stored (7: fitted vendor model, notice shapes)
+VERSION = 8  # bump to re-extract everything stored (8: date ranges, rationale labels, quotes)
 log = logging.getLogger(__name__)
 
-__all__ = ["VERSION", "Document", "Limits", "Page", "extract", "load_bytes", "load_path",
-           "plain_words", "DEFAULT_LIMITS",
-           # what notifications reads to check and match subscriptions
-           "AGENCY_TABLE", "AUTHORITY_WORDS", "DOC_KIND_WORDS", "name_key", "normalize_agency"]
+__all__ = ["AGENCY_TABLE", "AUTHORITY_WORDS", "DEFAULT_LIMITS", "DOC_KIND_WORDS", "VERSION",
+           "Agency", "Amount", "Authority", "DateValue", "Document", "Evidence", "Extraction",
+           "Limits", "NoticeReading", "OtherAmount", "Page", "Rationale", "Vendor",
+           "agency_of", "agency_path_of", "agency_table", "columns", "doc_kind_words", "extract",
+           "load_bytes", "load_path", "name_key", "normalize_agency", "plain_words", "response_due"]
 
 
 def extract(doc: Document, notice: dict[str, Any] | None = None,
-            doc_id: str | None = None) -> dict[str, Any]:
-    """One SCHEMA.md object for one document (plus notice fields when ``notice`` is given).
+            doc_id: str | None = None) -> Extraction:
+    """The facts of one document (plus the notice's class and response date when
+    ``notice``, its SAM.gov metadata, is given); ``to_json()`` of it is one SCHEMA.md object.
 
     Never raises on document content: a bug met on a strange document becomes
-    ``status: "error"`` with the reason in ``problems``, and the run goes on.
+    ``status == "error"`` with the reason in ``problems``, and the run goes on.
     """
     try:
         return _extract(doc, notice, doc_id)
     except Exception as exc:  # noqa: BLE001 - one document must not stop a run
         log.exception("extraction failed on %s", doc_id or doc.name)
-        return {"id": doc_id or doc.name, "doc_kind": None, "agency": None, "vendors": [],
-                "amount": None, "other_amounts": [], "redacted_amount": False,
-                "authority": None, "rationale": None, "dates": [], "contract_numbers": [],
-                "status": "error", "extractor_version": VERSION,
-                "problems": [*doc.problems, f"extractor error: {type(exc).__name__}: {exc}"],
-                **({"notice_class": "neither", "notice_reason": "extraction failed",
-                    "response_due": None} if notice is not None else {})}
+        return Extraction(
+            id=doc_id or doc.name, doc_kind=None, agency=None, vendors=(), amount=None,
+            other_amounts=(), redacted_amount=False, authority=None, rationale=None, dates=(),
+            contract_numbers=(), status="error",
+            problems=(*doc.problems, f"extractor error: {type(exc).__name__}: {exc}"),
+            extractor_version=VERSION,
+            notice=NoticeReading("neither", "extraction failed", None)
+            if notice is not None else None)
+
+
+def agency_of(text: str) -> Agency | None:
+    """The most specific agency ``text`` names earliest (e.g. SAM.gov's agency path),
+    normalized with its hierarchy; None when it names none."""
+    found = normalize_agency(text)
+    return Agency.from_json(found) if found else None
 
 
 def _extract(doc: Document, notice: dict[str, Any] | None, doc_id: str | None
-             ) -> dict[str, Any]:
+             ) -> Extraction:
     text = doc.text
     authority = extract_authority(doc)
     kind = doc_kind(text, authority is not None)
@@ -70,38 +99,38 @@ def _extract(doc: Document, notice: dict[str, Any] | None, doc_id: str | None
     amounts = extract_amounts(doc)
     meta_agency = " ".join(str(notice.get(k) or "") for k in ("department", "agency", "office")
                            ) if notice else ""
-    agency = normalize_agency(text[:4000]) or (normalize_agency(meta_agency)
-                                               if meta_agency.strip() else None)
+    agency = agency_of(text[:4000]) or (agency_of(meta_agency) if meta_agency.strip() else None)
     guide = is_guidance(text)
-    dates = extract_dates(doc)
+    dates = [DateValue.from_json(d) for d in extract_dates(doc)]
     if guide:  # a guide's dates are its examples and its own history, no action's deadlines
-        first: dict[str, dict[str, Any]] = {}
+        first: dict[str, DateValue] = {}
         for d in dates:
-            first.setdefault(d["date"], {**d, "type": "other"})
+            first.setdefault(d.date, DateValue("other", d.date, d.text, d.evidence))
         dates = list(first.values())
-    result: dict[str, Any] = {
-        "id": doc_id or doc.name,
-        "doc_kind": kind,
-        "agency": agency,
-        "vendors": [] if guide else extract_vendors(doc),
-        **amounts,
-        "authority": authority,
-        "rationale": extract_rationale(doc),
-        "dates": dates,
-        "contract_numbers": contract_numbers(text),
-        "status": doc.status,
-        "problems": doc.problems,
-        "extractor_version": VERSION,
-    }
+    reading = None
     if notice is not None:
         cls, reason = notice_class(text, notice)
-        result["notice_class"] = cls
-        result["notice_reason"] = reason
         due = None
         if cls == "intent_to_sole_source":
             due = response_due(text) or _metadata_due(notice)
-        result["response_due"] = due
-    return result
+        reading = NoticeReading(cls, reason, due)
+    return Extraction(
+        id=doc_id or doc.name,
+        doc_kind=kind,
+        agency=agency,
+        vendors=() if guide else tuple(Vendor.from_json(v) for v in extract_vendors(doc)),
+        amount=Amount.from_json(amounts["amount"]) if amounts["amount"] else None,
+        other_amounts=tuple(OtherAmount.from_json(a) for a in amounts["other_amounts"]),
+        redacted_amount=amounts["redacted_amount"],
+        authority=Authority.from_json(authority) if authority else None,
+        rationale=Rationale.from_json(r) if (r := extract_rationale(doc)) else None,
+        dates=tuple(dates),
+        contract_numbers=tuple(contract_numbers(text)),
+        status=doc.status,
+        problems=tuple(doc.problems),
+        extractor_version=VERSION,
+        notice=reading,
+    )
 
 
 def _metadata_due(notice: dict[str, Any]) -> str | None:

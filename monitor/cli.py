@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -23,6 +23,9 @@ from monitor.settings import ConfigError, Settings, short_repr
 from monitor.sources import load_sources
 from monitor.store import open_store
 from notifications.subscriptions import AUTHORITIES, KINDS
+
+if TYPE_CHECKING:
+    from extractors import Evidence, Extraction
 
 _cut = partial(short_repr, limit=40)  # a bad value quoted in an error line
 console = Console(stderr=True)
@@ -483,19 +486,19 @@ def extract(paths: tuple[Path, ...], fmt: str) -> None:
         for path in targets:
             doc, notice, doc_id = load_target(path)
             result = run_extract(doc, notice, doc_id)
-            unread = result["status"] in NOTHING_READ or not doc.text.strip()
+            unread = result.status in NOTHING_READ or not doc.text.strip()
             if fmt == "jsonl":
-                click.echo(json.dumps(result, ensure_ascii=False))
+                click.echo(json.dumps(result.to_json(), ensure_ascii=False))
             elif fmt == "json":
-                click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+                click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
             elif not unread:
                 _print_extraction(result)
             if unread:
                 failed += 1
-                why = "; ".join(result["problems"]) or "it holds no text"
+                why = "; ".join(result.problems) or "it holds no text"
                 click.echo(f"{path}: nothing could be read: {why}", err=True)
             else:
-                for problem in result["problems"]:
+                for problem in result.problems:
                     if "tesseract" in problem:
                         click.echo(f"warning: {path}: {problem}", err=True)
     if failed:
@@ -506,42 +509,44 @@ def extract(paths: tuple[Path, ...], fmt: str) -> None:
 NOTHING_READ = {"unreadable", "encrypted", "too_large", "error"}
 
 
-def _print_extraction(r: dict[str, Any]) -> None:
+def _print_extraction(r: Extraction) -> None:
     from extractors import plain_words
 
-    table = Table(title=f"{r['id']}  ({r['doc_kind']}, {r['status']})", show_header=False,
+    table = Table(title=f"{r.id}  ({r.doc_kind}, {r.status})", show_header=False,
                   box=None, pad_edge=False)
     table.add_column("field", style="bold", no_wrap=True)
     table.add_column("value")
     table.add_column("from the document", style="dim")
 
-    def quote(ev: dict[str, Any] | None) -> str:
+    def quote(ev: Evidence | None) -> str:
         if not ev:
             return ""
-        page = f"p.{ev['page']} " if ev.get("page") else ""
-        return f'{page}"{" ".join(ev["quote"].split())[:160]}"'
+        page = f"p.{ev.page} " if ev.page else ""
+        return f'{page}"{" ".join(ev.quote.split())[:160]}"'
 
-    agency = r.get("agency") or {}
-    table.add_row("agency", " / ".join(agency.get("path") or []) or "—", agency.get("name", ""))
-    for v in r["vendors"][:3] or [None]:
-        table.add_row("vendor", v["name"] if v else "— (not named)", quote(v and v["evidence"]))
-    a = r.get("amount")
-    money = ("redacted" if r["redacted_amount"] else "—") if not a or a["value_usd"] is None \
-        else f"${a['value_usd']:,.0f} ({a['kind'].replace('_', ' ')})"
-    table.add_row("amount", money, quote(a and a.get("evidence")))
-    auth = r.get("authority") or {}
-    table.add_row("authority", f"{plain_words(auth.get('category'))}"
-                  + (f" — {', '.join(auth['citations'])}" if auth.get("citations") else ""),
-                  quote(auth.get("evidence")))
-    rat = r.get("rationale")
-    table.add_row("rationale", (rat or {}).get("summary", "—")[:200], "")
-    for d in r["dates"]:
-        if d["type"] != "other":
-            table.add_row(d["type"].replace("_", " "), d["date"], quote(d["evidence"]))
-    if "notice_class" in r:
-        table.add_row("notice", r["notice_class"], r.get("notice_reason", ""))
-        table.add_row("response due", r.get("response_due") or "—", "")
-    for problem in r["problems"]:
+    agency = r.agency
+    table.add_row("agency", " / ".join(agency.path if agency else ()) or "—",
+                  agency.name if agency else "")
+    for v in r.vendors[:3] or [None]:
+        table.add_row("vendor", v.name if v else "— (not named)",
+                      quote(v.evidence if v else None))
+    a = r.amount
+    money = ("redacted" if r.redacted_amount else "—") if not a or a.value_usd is None \
+        else f"${a.value_usd:,.0f} ({a.kind.replace('_', ' ')})"
+    table.add_row("amount", money, quote(a.evidence if a else None))
+    auth = r.authority
+    table.add_row("authority", f"{plain_words(auth.category if auth else None)}"
+                  + (f" — {', '.join(auth.citations)}" if auth and auth.citations else ""),
+                  quote(auth.evidence if auth else None))
+    rat = r.rationale
+    table.add_row("rationale", rat.summary[:200] if rat else "—", "")
+    for d in r.dates:
+        if d.type != "other":
+            table.add_row(d.type.replace("_", " "), d.date, quote(d.evidence))
+    if r.notice is not None:
+        table.add_row("notice", r.notice.notice_class, r.notice.notice_reason or "")
+        table.add_row("response due", r.notice.response_due or "—", "")
+    for problem in r.problems:
         table.add_row("problem", problem, "")
     out.print(table)
     out.print()

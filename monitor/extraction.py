@@ -16,16 +16,14 @@ import os
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any, Protocol
 
 import extractors
-from extractors.fields.agency import normalize as normalize_agency
-from extractors.fields.vendor import name_key
-from extractors.text import load_bytes, load_path
+from extractors import Extraction, agency_of, columns, name_key
 from monitor import facts, justifications
 from monitor.attachments import mark_unusable, stored_path, stored_problem
+from monitor.jobs import DocRef, Job, JobResult, run_job
 from monitor.settings import Settings
 from monitor.store import Store, disk_full, iso, update_row, upsert_row
 
@@ -41,6 +39,8 @@ JUSTIFICATION_KINDS = {"ja", "lsj", "ssj", "brand_name", "fair_opportunity",
 
 @dataclass
 class ExtractStats:
+    """What one run of the stage did: notices stored, documents read in them, notices whose
+    job or storing failed (they stay pending)."""
     notices: int = 0
     documents: int = 0
     errors: int = 0
@@ -60,7 +60,16 @@ def extract_pending(store: Store, settings: Settings, now: datetime,
     whose job fails stays pending and is tried again next time. Memory stays flat however
     long the backlog: notices are loaded as they enter the window, and workers are renewed
     every few hundred jobs. With ``extract_queue`` set, the same jobs go to an RQ queue
-    instead, for ``rq worker`` processes on other machines (``monitor/task_queue.py``)."""
+    instead, for ``rq worker`` processes on other machines (``monitor/task_queue.py``).
+
+    Takes an open store (this process must be its only writer), the settings, the time to
+    stamp rows with and an optional ``progress`` (``update(task, done, total)``). Returns
+    the counts. Idempotent: a second run reads only what is still pending (nothing, after
+    a clean run). Safe to kill: each notice is stored in one transaction of its own, so a
+    killed run keeps the notices it finished and leaves the rest pending for the next. A
+    notice's failure is logged and counted in ``errors``; it raises ``ConfigError`` when
+    ``extract_queue`` is set without RQ installed, and the disk-full error (nothing more
+    could be stored)."""
     stats = ExtractStats()
     ids = [r[0] for r in store.public.execute(
         f"select id from notices where {_pending()} order by posted_date, id",
@@ -137,7 +146,8 @@ class Runner(Protocol):
 class LocalPool:
     """Worker processes on this machine, replaced every few hundred jobs per worker since
     spaCy's string store only grows (``max_tasks_per_child`` would do it, but hangs on
-    Python 3.11)."""
+    Python 3.11). ``submit`` returns a future of ``run_job(job)``; ``close`` cancels what
+    has not started."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
@@ -177,37 +187,20 @@ def _finish(store: Store, notice: dict[str, Any], outcome: list[JobResult] | Bas
     stats.documents += len(outcome)
 
 
-@dataclass(frozen=True)
-class DocRef:
-    """One document of a notice: a stored file, or the notice's own description."""
-    attachment_id: str | None
-    name: str
-    path: str | None = None
-    media_type: str | None = None
-    text: str | None = None
-
-
-@dataclass(frozen=True)
-class Job:
-    """Everything needed to extract one notice, with no database: picklable, so it runs in
-    a process pool here or as a task on a queue (Celery, RQ) elsewhere."""
-    notice_id: str
-    meta: dict[str, Any]
-    docs: tuple[DocRef, ...]
-
-
-JobResult = tuple[str | None, str, dict[str, Any], str]
-
-
 def make_job(store: Store, settings: Settings, notice: dict[str, Any]) -> Job:
+    """The job for one ``notices`` row: its description and its stored files, each checked
+    against the size and sha256 recorded when it was fetched. A file that fails the check
+    is left out and marked to be fetched again (the notice goes back in line for the next
+    poll), so a job never reads a file that changed on disk. Safe to kill (each mark is
+    one statement); making the job again gives the same job."""
     docs: list[DocRef] = []
     if notice.get("description"):
         docs.append(DocRef(None, "description", text=notice["description"]))
-    columns = ("id", "filename", "path", "media_type", "size", "sha256")
-    cursor = store.public.execute(f"select {', '.join(columns)} from attachments "
+    wanted = ("id", "filename", "path", "media_type", "size", "sha256")
+    cursor = store.public.execute(f"select {', '.join(wanted)} from attachments "
                                   "where notice_id = ? and state = 'stored' order by id",
                                   [notice["id"]])
-    for att in (dict(zip(columns, r, strict=True)) for r in cursor.fetchall()):
+    for att in (dict(zip(wanted, r, strict=True)) for r in cursor.fetchall()):
         error = stored_problem(settings.data_dir, att)  # size and sha256, not trusted
         if error is not None:
             mark_unusable(store, att["id"], notice["id"], error)
@@ -221,127 +214,87 @@ def make_job(store: Store, settings: Settings, notice: dict[str, Any]) -> Job:
     return Job(notice["id"], meta, tuple(docs))
 
 
-def run_job(job: Job) -> list[JobResult]:
-    """The extraction of one notice: files in, SCHEMA results and document text out."""
-    out: list[JobResult] = []
-    for ref in job.docs:
-        if ref.path is None:
-            doc = extractors.Document.from_text(ref.text or "", name=ref.name)
-        elif ref.media_type == "text/html":
-            name = ref.name if ref.name.endswith(".html") else ref.name + ".html"
-            doc = load_bytes(Path(ref.path).read_bytes(), name)
-        else:
-            doc = load_path(Path(ref.path))
-            doc.name = ref.name
-        result = extractors.extract(doc, job.meta, ref.name)
-        out.append((ref.attachment_id, ref.name, result,
-                    doc.text[: justifications.MAX_SEARCH_TEXT]))
-    return out
-
-
-def extract_notice(store: Store, settings: Settings, notice: dict[str, Any],
-                   now: datetime) -> int:
-    outcome = run_job(make_job(store, settings, notice))
-    save(store, notice, outcome, now)
-    return len(outcome)
-
-
 def save(store: Store, notice: dict[str, Any], outcome: list[JobResult], now: datetime) -> None:
-    results = [(att_id, name, result) for att_id, name, result, _ in outcome]
-    texts = [text for *_, text in outcome]
-    primary = _primary(results)
-    cls, reason = _notice_class(notice, results)
-    columns = _notice_columns(notice, primary[2] if primary else None, cls, reason, results)
+    """Store one notice's extraction: a row per document in ``extractions``, the notice's
+    columns in ``notices`` and its reading-table rows (``justifications``), in one
+    transaction. Idempotent: saving the same outcome again writes the same rows; killed
+    midway, nothing of it is stored and the notice stays pending."""
+    primary = _primary(outcome)
+    cls, reason = _notice_class(notice, outcome)
+    notice_columns = _notice_columns(notice, primary.result if primary else None, cls, reason,
+                                     outcome)
     with store.public.atomic():
-        for att_id, name, result in results:
-            upsert_row(store.public, "extractions", "id", _row(notice, att_id, name, result, now))
-        update_row(store.public, "notices", "id", notice["id"], columns)
-        justifications.refresh(store.public, notice, columns, primary, texts, now)
+        for doc in outcome:
+            upsert_row(store.public, "extractions", "id", _row(notice, doc, now))
+        update_row(store.public, "notices", "id", notice["id"], notice_columns)
+        justifications.refresh(store.public, notice, notice_columns, primary,
+                               [doc.text for doc in outcome], now)
         facts.refresh(store.public, notice["id"], now)  # what the document says changed
 
 
-Result = tuple[str | None, str, dict[str, Any]]
-
-
-def _primary(results: list[Result]) -> Result | None:
+def _primary(outcome: list[JobResult]) -> JobResult | None:
     """The document that is the justification: a justification kind with the most facts."""
-    def weight(item: Result) -> tuple[int, int, int]:
-        _, _, r = item
-        facts = sum(bool(x) for x in (r["vendors"], r["amount"], r["authority"], r["dates"]))
-        return (int(r["doc_kind"] in JUSTIFICATION_KINDS), facts, int(item[0] is not None))
-    return max(results, key=weight) if results else None
+    def weight(doc: JobResult) -> tuple[int, int, int]:
+        return (int(doc.result.doc_kind in JUSTIFICATION_KINDS), doc.result.facts(),
+                int(doc.attachment_id is not None))
+    return max(outcome, key=weight) if outcome else None
 
 
-def _notice_class(notice: dict[str, Any], results: list[tuple[str | None, str, dict[str, Any]]]
-                  ) -> tuple[str, str]:
+def _notice_class(notice: dict[str, Any], outcome: list[JobResult]) -> tuple[str, str]:
     order = {"justification": 2, "intent_to_sole_source": 1, "neither": 0}
     best = ("neither", "no document says it is a justification or an intent to sole source")
-    for _, name, r in results:
-        cls = r.get("notice_class", "neither")
-        if r.get("doc_kind") == "fr_sole_source_notice" and cls == "neither":
-            cls, r = "justification", r | {"notice_reason": "a Federal Register single/sole-"
-                                                             "source award notice"}
+    for doc in outcome:
+        reading = doc.result.notice
+        cls = reading.notice_class if reading else "neither"
+        why = reading.notice_reason if reading else None
+        if doc.result.doc_kind == "fr_sole_source_notice" and cls == "neither":
+            cls, why = "justification", "a Federal Register single/sole-source award notice"
         if order[cls] > order[best[0]]:
-            best = (cls, f"{name}: {r.get('notice_reason')}")
-    if not results and (notice["notice_type"] or "").lower().startswith("justification"):
+            best = (cls, f"{doc.name}: {why}")
+    if not outcome and (notice["notice_type"] or "").lower().startswith("justification"):
         best = ("justification", "SAM.gov notice type is Justification")
     return best
 
 
-def next_deadline(result: dict[str, Any] | None, today: date | None = None) -> str | None:
-    """The earliest deadline-like date (response due, delivery, prototype, award)."""
-    if not result:
-        return None
-    wanted = {"response_due", "delivery", "prototype_due", "award"}
-    dates = sorted(d["date"] for d in result["dates"] if d["type"] in wanted
-                   and (today is None or d["date"] >= today.isoformat()))
-    return dates[0] if dates else None
-
-
-def _row(notice: dict[str, Any], att_id: str | None, name: str, r: dict[str, Any],
-         now: datetime) -> dict[str, Any]:
-    vendor = r["vendors"][0] if r["vendors"] else {}
-    amount = r.get("amount") or {}
-    auth = r.get("authority") or {}
+def _row(notice: dict[str, Any], doc: JobResult, now: datetime) -> dict[str, Any]:
+    """The ``extractions`` row of one document of ``notice``."""
+    r = doc.result
+    c = columns(r)
     return {
-        "id": f"{notice['id']}/{att_id or 'description'}@{notice['version']}",
+        "id": f"{notice['id']}/{doc.attachment_id or 'description'}@{notice['version']}",
         "notice_id": notice["id"], "notice_version": notice["version"],
-        "attachment_id": att_id, "source_document": name,
-        "extractor_version": extractors.VERSION, "status": r["status"],
-        "problems": json.dumps(r["problems"]) if r["problems"] else None,
-        "doc_kind": r["doc_kind"], "vendor": vendor.get("name"), "vendor_uei": vendor.get("uei"),
-        "amount_usd": amount.get("value_usd"), "amount_text": amount.get("text"),
-        "redacted_amount": int(bool(r["redacted_amount"])),
-        "authority_category": auth.get("category"),
-        "authority_citations": json.dumps(auth.get("citations") or []),
-        "rationale": (r.get("rationale") or {}).get("summary"),
-        "next_deadline": next_deadline(r), "response_due": r.get("response_due"),
-        "agency": (r.get("agency") or {}).get("normalized"),
-        "result": json.dumps(r, ensure_ascii=False), "extracted_at": iso(now),
+        "attachment_id": doc.attachment_id, "source_document": doc.name,
+        "extractor_version": extractors.VERSION, "status": r.status,
+        "problems": json.dumps(list(r.problems)) if r.problems else None,
+        "doc_kind": c["doc_kind"], "vendor": c["vendor"], "vendor_uei": c["vendor_uei"],
+        "amount_usd": c["amount_usd"], "amount_text": c["amount_text"],
+        "redacted_amount": c["redacted_amount"],
+        "authority_category": c["authority_category"],
+        "authority_citations": c["authority_citations"], "rationale": c["rationale"],
+        "next_deadline": c["next_deadline"], "response_due": c["response_due"],
+        "agency": c["agency_normalized"],
+        "result": json.dumps(r.to_json(), ensure_ascii=False), "extracted_at": iso(now),
     }
 
 
-def _notice_columns(notice: dict[str, Any], primary: dict[str, Any] | None, cls: str,
-                    reason: str, results: list[tuple[str | None, str, dict[str, Any]]]
-                    ) -> dict[str, Any]:
-    p = primary or {"vendors": [], "dates": [], "redacted_amount": False}
-    vendor = p["vendors"][0]["name"] if p.get("vendors") else None
-    amount = (p.get("amount") or {}).get("value_usd")
-    auth = p.get("authority") or {}
-    agency = normalize_agency(notice["agency_path"] or "") or p.get("agency") or {}
-    response = next((r.get("response_due") for _, _, r in results if r.get("response_due")),
+def _notice_columns(notice: dict[str, Any], primary: Extraction | None, cls: str, reason: str,
+                    outcome: list[JobResult]) -> dict[str, Any]:
+    """The ``notices`` columns: the primary document's values; the agency from SAM.gov's
+    own path when it names one; the first response date any document gives."""
+    c = columns(primary)
+    agency = agency_of(notice["agency_path"] or "") or (primary.agency if primary else None)
+    response = next((doc.result.response_due for doc in outcome if doc.result.response_due),
                     None)
     return {
-        "notice_class": cls, "notice_class_reason": reason, "doc_kind": p.get("doc_kind"),
-        "vendor": vendor, "amount_usd": amount,
-        "redacted_amount": int(bool(p.get("redacted_amount"))),
-        "authority_category": auth.get("category"),
-        "authority_citations": json.dumps(auth.get("citations") or []),
-        "rationale": (p.get("rationale") or {}).get("summary"),
-        "next_deadline": next_deadline(p) or response, "response_due": response,
-        "agency_normalized": agency.get("normalized"),
-        "agency_hierarchy": " > ".join(agency.get("path") or []) or None,
-        "metadata_disagreements": _disagreements(notice, vendor, amount),
+        "notice_class": cls, "notice_class_reason": reason, "doc_kind": c["doc_kind"],
+        "vendor": c["vendor"], "amount_usd": c["amount_usd"],
+        "redacted_amount": c["redacted_amount"],
+        "authority_category": c["authority_category"],
+        "authority_citations": c["authority_citations"], "rationale": c["rationale"],
+        "next_deadline": c["next_deadline"] or response, "response_due": response,
+        "agency_normalized": agency.normalized if agency else None,
+        "agency_hierarchy": (" > ".join(agency.path) or None) if agency else None,
+        "metadata_disagreements": _disagreements(notice, c["vendor"], c["amount_usd"]),
         "extraction_state": "done", "extractor_version": extractors.VERSION,
     }
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from extractors.fields.vendor import name_key
+from extractors import name_key
 from monitor.store import iso, upsert_row
 
 PRIMARY, SECONDARY, INFERENTIAL = "primary", "secondary", "inferential"

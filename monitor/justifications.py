@@ -15,21 +15,21 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from extractors.fields.authority import plain_words
-from extractors.fields.kind import doc_kind_words
+from extractors import Evidence, Extraction, columns, doc_kind_words, plain_words
+from monitor.jobs import MAX_SEARCH_TEXT, JobResult
 from monitor.store import iso, upsert_row
 from notifications.matching import change_note, snapshot
 
 KINDS = {"justification": "Justification", "intent_to_sole_source": "Notice of intent"}
 SOURCES = {"samgov": "SAM.gov", "fedreg": "Federal Register"}
-MAX_SEARCH_TEXT = 400_000  # characters of document text indexed per notice
 
 
-def refresh(db: Database, notice: dict[str, Any], columns: dict[str, Any],
-            primary: tuple[str | None, str, dict[str, Any]] | None, documents: list[str],
-            now: datetime) -> None:
-    """Bring the reading tables in line with ``notice`` after ``columns`` were extracted."""
-    notice = notice | columns
+def refresh(db: Database, notice: dict[str, Any], extracted: dict[str, Any],
+            primary: JobResult | None, documents: list[str], now: datetime) -> None:
+    """Bring the reading tables in line with ``notice`` after its ``extracted`` columns
+    (``notices`` columns) were read, ``primary`` being the document that is the
+    justification and ``documents`` the text of each."""
+    notice = notice | extracted
     if notice["notice_class"] not in KINDS:
         _remove(db, notice["id"])
         return
@@ -60,38 +60,33 @@ def refresh(db: Database, notice: dict[str, Any], columns: dict[str, Any],
          row["citations"], "\n\n".join(documents)[:MAX_SEARCH_TEXT]])
     db.execute("delete from evidence where notice_id = ?", [notice["id"]])
     if primary is not None:
-        for evidence in evidence_rows(notice["id"], primary[1], primary[2]):
+        for evidence in evidence_rows(notice["id"], primary.name, primary.result):
             upsert_row(db, "evidence", "id", evidence)
 
 
-def evidence_rows(notice_id: str, document: str, result: dict[str, Any]
-                  ) -> list[dict[str, Any]]:
+def evidence_rows(notice_id: str, document: str, result: Extraction) -> list[dict[str, Any]]:
     """One row per extracted value that has a quote: field, value, quote, page, span."""
-    found: list[tuple[str, Any, Any, dict[str, Any] | None, float | None]] = []
-    for v in result.get("vendors") or []:
-        found.append(("vendor", v["name"], v["name"], v.get("evidence"), v.get("confidence")))
-    if result.get("amount"):
-        a = result["amount"]
-        found.append(("amount", a.get("value_usd"), a.get("text"), a.get("evidence"),
-                      a.get("confidence")))
-    if result.get("authority"):
-        a = result["authority"]
-        cites = a.get("citations") or []
-        found.append(("authority", "; ".join(cites) or plain_words(a.get("category")),
-                      cites[-1] if cites else None, a.get("evidence"), a.get("confidence")))
-    if result.get("rationale"):
-        r = result["rationale"]
-        found.append(("rationale", r.get("summary"), None, r.get("evidence"), None))
-    for d in result.get("dates") or []:
-        found.append((f"date: {d['type']}", d["date"], d.get("text"), d.get("evidence"), None))
+    found: list[tuple[str, Any, str | None, Evidence | None, float | None]] = []
+    for v in result.vendors:
+        found.append(("vendor", v.name, v.name, v.evidence, v.confidence))
+    if (a := result.amount) is not None:
+        found.append(("amount", a.value_usd, a.text, a.evidence, a.confidence))
+    if (auth := result.authority) is not None:
+        cites = auth.citations
+        found.append(("authority", "; ".join(cites) or plain_words(auth.category),
+                      cites[-1] if cites else None, auth.evidence, auth.confidence))
+    if (r := result.rationale) is not None:
+        found.append(("rationale", r.summary, None, r.evidence, None))
+    for d in result.dates:
+        found.append((f"date: {d.type}", d.date, d.text, d.evidence, None))
     rows = []
     for n, (name, value, written, ev, confidence) in enumerate(found):
-        if not ev or not ev.get("quote"):
+        if ev is None or not ev.quote:
             continue
         rows.append({"id": f"{notice_id}#{n}", "notice_id": notice_id, "document": document,
                      "field": name, "value": _text(value),
-                     "as_written": written, "quote": ev["quote"], "page": ev.get("page"),
-                     "start": ev.get("start"), "end": ev.get("end"), "confidence": confidence})
+                     "as_written": written, "quote": ev.quote, "page": ev.page,
+                     "start": ev.start, "end": ev.end, "confidence": confidence})
     return rows
 
 
@@ -101,18 +96,14 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _row(db: Database, notice: dict[str, Any],
-         primary: tuple[str | None, str, dict[str, Any]] | None, now: datetime
+def _row(db: Database, notice: dict[str, Any], primary: JobResult | None, now: datetime
          ) -> dict[str, Any]:
-    result = primary[2] if primary else {}
-    vendors = result.get("vendors") or []
-    amount = result.get("amount") or {}
+    c = columns(primary.result if primary else None)
     citations = json.loads(notice.get("authority_citations") or "[]")
     hierarchy = (notice.get("agency_hierarchy") or "").split(" > ")
     document_url = None
-    if primary and primary[0]:
-        document_url = f"/-/attachment/{primary[0]}"
-    numbers = result.get("contract_numbers") or []
+    if primary and primary.attachment_id:
+        document_url = f"/-/attachment/{primary.attachment_id}"
     posted = notice.get("posted_date") or None
     return {
         "notice_id": notice["id"], "kind": KINDS[notice["notice_class"]],
@@ -121,21 +112,20 @@ def _row(db: Database, notice: dict[str, Any],
         "agency": notice.get("agency_normalized"),
         "department": hierarchy[0] or None, "agency_path": notice.get("agency_hierarchy"),
         "vendor": notice.get("vendor"),
-        "vendor_group": vendors[0].get("canonical") or vendors[0]["name"] if vendors else None,
-        "vendor_uei": vendors[0].get("uei") if vendors else None,
+        "vendor_group": c["vendor_group"], "vendor_uei": c["vendor_uei"],
         "amount_usd": notice.get("amount_usd"),
         "redacted_amount": notice.get("redacted_amount") or 0,
-        "amount_kind": amount.get("kind"),
+        "amount_kind": c["amount_kind"],
         "authority": plain_words(notice.get("authority_category"))
         if notice.get("authority_category") else None,
         "authority_category": notice.get("authority_category"),
         "citations": "; ".join(citations) or None, "rationale": notice.get("rationale"),
         "next_deadline": notice.get("next_deadline"), "response_due": notice.get("response_due"),
         "document_kind": doc_kind_words(notice.get("doc_kind")),
-        "contract_number": notice.get("award_number") or (numbers[0] if numbers else None),
+        "contract_number": notice.get("award_number") or c["contract_number"],
         "solicitation_number": notice.get("solicitation_number"),
         "source": SOURCES.get(notice["source"], notice["source"]), "link": notice.get("url"),
-        "document": primary[1] if primary and primary[0] else None,
+        "document": primary.name if primary and primary.attachment_id else None,
         "document_url": document_url, "version": notice["version"],
         "previous_notice_id": notice.get("previous_notice_id"),
         "metadata_disagreements": notice.get("metadata_disagreements"),

@@ -6,7 +6,7 @@ Extraction, OCR above all, is what outgrows one machine. Set ``extract_queue`` (
     pip install 'solesource[queue]'
     rq worker solesource-extract --url redis://queue.internal:6379/0
 
-Each job is ``monitor.extraction.run_job(job)``: picklable, no database, files read from the
+Each job is ``monitor.jobs.run_job(job)``: picklable, no database, files read from the
 absolute paths in the job (share ``data_dir/files`` at the same path, read-only). This
 process alone writes the database, in posting order, as results come back. A job that fails
 or that no worker answers within ``extract_queue_timeout`` leaves its notice pending for the
@@ -16,12 +16,10 @@ next run, so a lost worker delays a notice and never drops one.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from monitor.jobs import Job, JobResult, run_job
 from monitor.settings import ConfigError
-
-if TYPE_CHECKING:
-    from monitor.extraction import Job, JobResult
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +43,6 @@ class QueueRunner:
         self.stalled = False  # once no worker answered in time, the rest are not waited for
 
     def submit(self, job: Job) -> QueuedJob:
-        from monitor.extraction import run_job
-
         queued = self.queue.enqueue(run_job, job, job_timeout=self.timeout,
                                     result_ttl=RESULT_TTL, failure_ttl=RESULT_TTL,
                                     description=f"extract {job.notice_id}")

@@ -126,7 +126,8 @@ def test_a_process_pool_reads_the_same_as_one_process(demo_app, settings_for, cl
 def test_a_job_is_picklable_and_needs_no_database(demo_app, settings_for, clock):
     import pickle
 
-    from monitor.extraction import make_job, run_job
+    from monitor.extraction import make_job
+    from monitor.jobs import JobResult, run_job
 
     settings = settings_for(BASE)
     _cycle(settings, demo_app, clock)
@@ -134,6 +135,10 @@ def test_a_job_is_picklable_and_needs_no_database(demo_app, settings_for, clock)
     notice = next(store.public["notices"].rows_where("title like ?", ["%ImmigrationOS%"]))
     job = make_job(store, settings, notice)
     store.close()
-    out = run_job(pickle.loads(pickle.dumps(job)))
-    pdf = next(r for att, name, r, text in out if name.endswith(".pdf"))
-    assert pdf["vendors"][0]["name"] == "Palantir Technologies Inc."
+    done = run_job(pickle.loads(pickle.dumps(job)))
+    out = pickle.loads(pickle.dumps(done))  # results come back from a worker pickled too
+    assert all(isinstance(doc, JobResult) for doc in out)
+    assert [doc.result.to_json() for doc in out] == [doc.result.to_json() for doc in done]
+    pdf = next(doc for doc in out if doc.name.endswith(".pdf"))
+    assert pdf.result.vendors[0].name == "Palantir Technologies Inc."
+    assert pdf.attachment_id is not None and "Palantir" in pdf.text

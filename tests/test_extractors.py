@@ -272,7 +272,7 @@ def test_text_pdf_is_read_page_by_page():
 def test_encrypted_pdf_is_a_status_not_a_crash():
     d = load_bytes(_pdf("secret", owner_password="o", user_password="u"), "locked.pdf")
     assert d.status in ("encrypted", "unreadable") and "password" in " ".join(d.problems)
-    assert extract(d)["status"] in ("encrypted", "unreadable")
+    assert extract(d).status in ("encrypted", "unreadable")
 
 
 def test_truncated_and_fake_pdfs():
@@ -280,7 +280,7 @@ def test_truncated_and_fake_pdfs():
     for blob in (data[: len(data) // 3], b"%PDF-1.7\n" + b"\x00\xff" * 500, b""):
         d = load_bytes(blob, "bad.pdf")
         assert d.status != "ok" or not d.text.strip()
-        assert extract(d)["id"] == "bad.pdf"
+        assert extract(d).id == "bad.pdf"
 
 
 def test_docx_zip_bomb_is_refused():
@@ -312,9 +312,9 @@ def test_a_stream_small_enough_to_be_a_bomb_is_still_inflated_and_measured():
 @given(st.text(max_size=600))
 def test_extract_never_raises_on_any_text(text):
     result = extract(doc(text))
-    assert result["status"] == "ok"
-    for v in result["vendors"]:
-        assert v["evidence"]["quote"] in text
+    assert result.status == "ok"
+    for v in result.vendors:
+        assert v.evidence is not None and v.evidence.quote in text
 
 
 @settings(max_examples=60, deadline=None)
@@ -441,8 +441,8 @@ def test_docx_forms_keep_content_controls_checkboxes_and_nested_tables():
     assert "☒ Only one responsible source (FAR 6.302-1) ☐ Urgency (FAR 6.302-2)" in doc.text
     assert "$2,400,000" in doc.text and "Estimated value\t" in doc.text
     got = extract(doc)
-    assert got["vendors"][0]["name"] == "Kestrel Optics, Inc."
-    assert got["authority"]["category"] == "only_one_source"
+    assert got.vendors[0].name == "Kestrel Optics, Inc."
+    assert got.authority is not None and got.authority.category == "only_one_source"
 
 
 def test_a_response_deadline_written_not_later_than_with_a_named_time_zone():
@@ -486,14 +486,14 @@ def test_a_checkbox_ticked_by_drawing_is_read_from_the_page_layout():
     doc = load_bytes(_checkbox_form(tick=1), "form.pdf")
     assert "☒ Unusual and compelling urgency, FAR 6.302-2" in doc.text
     assert "☐ Only one responsible source, FAR 6.302-1" in doc.text
-    got = extract(doc)["authority"]
-    assert got["category"] == "urgency" and got["citations"] == ["FAR 6.302-2"]
+    got = extract(doc).authority
+    assert got is not None and got.category == "urgency" and got.citations == ("FAR 6.302-2",)
 
 
 def test_a_form_with_no_tick_drawn_names_no_authority():
     doc = load_bytes(_checkbox_form(tick=None), "form.pdf")
     assert "☒" not in doc.text and "☐" not in doc.text
-    assert extract(doc)["authority"] is None
+    assert extract(doc).authority is None
 
 
 def test_a_page_whose_objects_cannot_be_read_keeps_its_text():
@@ -530,10 +530,10 @@ def test_a_guide_names_no_vendor_and_no_deadline():
             "due by July 1, 2020, and Acme Inc. is the only source for the licenses. The "
             "period of performance began March 23, 2020 and ends September 15, 2020.")
     result = extract(doc(text))
-    assert result["vendors"] == []
-    assert result["dates"] and {d["type"] for d in result["dates"]} == {"other"}
+    assert result.vendors == ()
+    assert result.dates and {d.type for d in result.dates} == {"other"}
     plain = extract(doc(text.replace("A Guide to", "Justification for")))
-    assert {d["type"] for d in plain["dates"]} - {"other"}  # the same dates, typed, elsewhere
+    assert {d.type for d in plain.dates} - {"other"}  # the same dates, typed, elsewhere
 
 
 def test_vendor_phrasings_seen_in_the_wild():

@@ -108,7 +108,7 @@ def test_rq_workers_store_what_one_process_stores(demo_app, settings_for, clock,
                 for i in queue.finished_job_registry.get_job_ids()]
     assert len(finished) >= 10  # every notice with a file went through the queue
     assert {j.worker_name for j in finished} == {"far-away-1"}
-    assert all(j.func_name == "monitor.extraction.run_job" for j in finished)
+    assert all(j.func_name == "monitor.jobs.run_job" for j in finished)
 
 
 def test_without_a_worker_notices_stay_pending_then_a_worker_finishes_them(

@@ -37,10 +37,6 @@ def _last_break(text: str, lo: int, hi: int) -> int | None:
         step *= 4
 
 
-def fold(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def sentence_span(text: str, start: int, end: int | None = None, limit: int = 600
                   ) -> tuple[int, int]:
     """The sentence around [start, end): bounded by sentence ends or blank lines."""

@@ -25,8 +25,10 @@ from typing import Any
 from datasette.utils import tilde_decode
 from datasette.utils.asgi import NotFound, Response
 
-from extractors.fields.agency import load_table, normalize, path_of
-from extractors.fields.vendor import name_key
+from extractors import agency_path_of as path_of
+from extractors import agency_table as load_table
+from extractors import name_key
+from extractors import normalize_agency as normalize
 from monitor.browse.feeds import feed_response
 from monitor.browse.links import agency_path, vendor_path
 
