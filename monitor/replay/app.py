@@ -42,6 +42,7 @@ class Request:
     query: list[tuple[str, str]]
     headers: dict[str, str]
     host_url: str
+    body: bytes = b""  # a POST's body (USAspending searches)
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         for k, v in self.query:
@@ -85,7 +86,7 @@ class ReplayApp:
 
     def __init__(self, data: Dataset, clock: Callable[[], datetime] | None = None,
                  keys: dict[str, int] | None = None, **modes: Any):
-        from monitor.replay import federal_register, samgov
+        from monitor.replay import federal_register, samgov, usaspending
 
         self.data = data
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -107,7 +108,7 @@ class ReplayApp:
         self.drift: deque[dict[str, Any]] = deque()
         self.on_request: Callable[[Request, int], None] | None = None
         self.routes: list[tuple[str, str, re.Pattern[str], Handler]] = [
-            *samgov.ROUTES, *federal_register.ROUTES]
+            *samgov.ROUTES, *federal_register.ROUTES, *usaspending.ROUTES]
 
     # -- test controls ---------------------------------------------------------------------
 
@@ -134,6 +135,7 @@ class ReplayApp:
                      if k.startswith("HTTP_")},
             host_url=f"{environ.get('wsgi.url_scheme', 'http')}://"
                      f"{environ.get('HTTP_HOST') or environ.get('SERVER_NAME', 'localhost')}",
+            body=_read_body(environ),
         )
         with self.lock:
             self.requests.append(req)
@@ -182,6 +184,18 @@ class ReplayApp:
             return Response(fault.status, data,
                             {"Content-Type": "application/json", **fault.headers})
         return None
+
+
+def _read_body(environ: dict[str, Any], limit: int = 1_000_000) -> bytes:
+    """The request body (at most ``limit`` bytes); empty for a GET."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    stream = environ.get("wsgi.input")
+    if length <= 0 or stream is None:
+        return b""
+    return bytes(stream.read(min(length, limit)))
 
 
 def _truncated(body: bytes, n: int) -> Iterator[bytes]:

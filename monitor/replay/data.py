@@ -23,13 +23,18 @@ class Dataset:
     fr_documents: list[dict[str, Any]] = field(default_factory=list)
     root: Path | None = None
     csv_bytes: bytes | None = None  # a recorded CSV to serve instead of a generated one
+    awards: list[dict[str, Any]] = field(default_factory=list)  # USAspending award details
+    award_rows: list[dict[str, Any]] = field(default_factory=list)  # recorded search rows
 
     @classmethod
     def load(cls, folder: Path) -> Dataset:
         notices = json.loads((folder / "samgov.json").read_text(encoding="utf-8"))
         fr_path = folder / "fedreg.json"
         fr = json.loads(fr_path.read_text(encoding="utf-8")) if fr_path.exists() else []
-        return cls(notices=notices, fr_documents=fr, root=folder)
+        usa_path = folder / "usaspending.json"
+        usa = json.loads(usa_path.read_text(encoding="utf-8")) if usa_path.exists() else {}
+        return cls(notices=notices, fr_documents=fr, root=folder,
+                   awards=list(usa.get("awards") or []))
 
     @classmethod
     def demo(cls) -> Dataset:
@@ -45,7 +50,12 @@ class Dataset:
             notices.extend(copy.deepcopy(body.get("opportunitiesData") or []))
         fr_body = json.loads((samples / "fr_documents_search_uscis_2026-09_trimmed.json")
                              .read_text(encoding="utf-8"))
-        return cls(notices=notices, fr_documents=fr_body.get("results") or [], root=samples)
+        detail = json.loads((samples / "usaspending_award_detail_contract_DOC_EXAMPLE.json")
+                            .read_text(encoding="utf-8"))
+        rows = json.loads((samples / "usaspending_spending_by_award_2024-01.json")
+                          .read_text(encoding="utf-8")).get("results") or []
+        return cls(notices=notices, fr_documents=fr_body.get("results") or [], root=samples,
+                   awards=[detail], award_rows=rows)
 
     @classmethod
     def synthetic(cls, count: int, start: date, days: int, *, justification_share: float = 1.0,
