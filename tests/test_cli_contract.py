@@ -389,6 +389,8 @@ HOSTILE: dict[tuple[str, str], tuple[Build, st.SearchStrategy[Any]]] = {
     ("replay-server", "daily_quota"): (opt(["replay-server"], "--daily-quota"), st.one_of(
         not_int, st.integers(max_value=0).map(str))),
     ("replay-server", "now_text"): (opt(["replay-server"], "--now"), not_iso),
+    ("enrich", "budget"): (opt(["enrich"], "--budget"), st.one_of(
+        not_int, st.integers(max_value=0).map(str), st.integers(1_000_001).map(str))),
     # environment variables that the commands read
     ("env", "SOLESOURCE_NOW"): (env_var("SOLESOURCE_NOW"), not_iso.filter(bool)),
     ("env", "SAM_DAILY_BUDGET"): (env_var("SAM_DAILY_BUDGET"), st.one_of(
@@ -396,6 +398,9 @@ HOSTILE: dict[tuple[str, str], tuple[Build, st.SearchStrategy[Any]]] = {
     ("env", "SMTP_PORT"): (env_var("SMTP_PORT"), st.one_of(
         not_int.filter(bool), st.integers(65536).map(str), st.integers(max_value=0).map(str))),
     ("env", "SAM_API_KEY_FILE"): (env_var("SAM_API_KEY_FILE"), missing_path),
+    ("env", "USASPENDING_BUDGET"): (env_var("USASPENDING_BUDGET"), st.one_of(
+        not_int.filter(bool), st.integers(max_value=0).map(str))),
+    ("env", "USASPENDING_BASE"): (env_var("USASPENDING_BASE"), not_a_url.filter(bool)),
 }
 # Parameters no value of which is wrong, and why.
 NO_HOSTILE = {
