@@ -640,7 +640,11 @@ def _print_demo(summary: dict[str, Any]) -> None:
                       agency, n.get("vendor") or "", amount,
                       plain_words(n["authority_category"]) if n.get("authority_category") else "")
     out.print(table)
-    new = sum(r.stats.new + r.stats.updated for r in results)
+    new = sum(r.stats.new + r.stats.updated for r in results if r.source != "usaspending")
+    _print_awards(summary.get("awards") or [])
+    if (lookups := summary.get("lookups")) and lookups["not_found"]:
+        out.print(f"{_count(lookups['not_found'], 'award number')} not in USAspending yet: "
+                  "looked up again later (FPDS reaches it days to weeks late, DoD 90 days).")
     sent = summary["sent"]
     o = summary["output"]
     out.print(f"{'nothing new this time' if not new else f'{new} new or changed notices'}; "
@@ -661,6 +665,24 @@ def _print_demo(summary: dict[str, Any]) -> None:
     out.print(f"  webhook bodies    {o / 'webhook'}/*.json")
     out.print(f"Browse it: {_this_command()} serve {summary['public_db']}   then open "
               "http://127.0.0.1:8001/ (Ctrl-C stops it)")
+
+
+def _print_awards(rows: list[dict[str, Any]]) -> None:
+    """The demo's justifications linked to their awards in USAspending."""
+    if not rows:
+        return
+    table = Table(title="awards found in USAspending (the demo's, written by the project)")
+    table.add_column("justification", max_width=30, no_wrap=True, overflow="ellipsis")
+    for name in ("award", "signed", "posted", "justified", "obligated", "reason not competed"):
+        table.add_column(name, no_wrap=name != "reason not competed",
+                         justify="right" if name in ("justified", "obligated") else "left")
+    money = lambda v: "" if v is None else f"${v:,.0f}"  # noqa: E731
+    for r in rows:
+        justified = money(r["amount_usd"]) if r["relation"] == "award" else ""
+        table.add_row(r["title"] or r["notice_id"], f"{r['piid']} ({r['relation']})",
+                      r["date_signed"] or "", r["posted_date"] or "", justified,
+                      money(r["total_obligation"]), (r["reason"] or "").strip())
+    out.print(table)
 
 
 def _count(n: int, noun: str) -> str:

@@ -544,6 +544,37 @@ def test_the_usaspending_section_is_read_and_checked(tmp_path: Path) -> None:
         Settings.load(config, env={})
 
 
+# -- the demo ------------------------------------------------------------------------------------
+
+def test_demo_links_its_awards_and_a_second_run_writes_nothing(tmp_path: Path) -> None:
+    from monitor.demo import run_demo
+
+    first = run_demo(tmp_path)
+    db = sqlite3.connect(tmp_path / "solesource.db")
+    rows = {r[0]: r[1:] for r in db.execute(
+        "select j.title, j.amount_usd, a.total_obligation, j.posted_date, a.date_signed, "
+        "j.authority_category, a.other_than_full_and_open from award_links l "
+        "join justifications j on j.notice_id = l.notice_id join awards a on a.id = l.award_id "
+        "where l.relation = 'award'")}
+    ice = rows["Justification and Approval - ImmigrationOS modification (Amendment 1)"]
+    assert ice[0] == 29_800_000.0 and ice[1] > ice[0], "obligations past the justified amount"
+    state = rows["JOFOC - Armored Vehicles for Embassy Motor Pools"]
+    late = datetime.fromisoformat(state[2]) - datetime.fromisoformat(state[3])
+    assert late.days == 41, "posted 41 days after award"
+    cbp = rows["Limited Sources Justification - Soft-Sided Facilities RGV"]
+    assert cbp[4] == "fss_limited_sources_8_405_6" and cbp[5] == "URG", "record disagrees"
+    assert {r[0] for r in db.execute("select relation from award_links")} == {"award", "parent"}
+    assert first["lookups"]["not_found"] >= 3  # the DoD awards and Cellebrite: not there yet
+    versions = db.execute("select count(*) from award_versions").fetchone()
+    raws = db.execute("select count(*) from raw_records where source='usaspending'").fetchone()
+    second = run_demo(tmp_path)
+    usa = next(r for r in second["results"] if r.source == "usaspending")
+    assert usa.status == "ok" and usa.stats.requests == 0 and usa.stats.new == 0
+    assert db.execute("select count(*) from award_versions").fetchone() == versions
+    assert db.execute("select count(*) from raw_records where source='usaspending'"
+                      ).fetchone() == raws
+
+
 # -- SIGKILL -------------------------------------------------------------------------------------
 
 def _crash_data() -> Dataset:
