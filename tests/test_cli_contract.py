@@ -220,7 +220,8 @@ subscription_files = st.one_of(
 SECTIONS = {"": ["data_dir", "http_timeout", "http_retries", "public_url", "csv_url"],
             "sam": ["page_size", "daily_budget", "notice_types", "use_internal", "api_base"],
             "federal_register": ["lookback_days", "feeds", "per_page", "base"],
-            "smtp": ["port", "security", "host"]}
+            "smtp": ["port", "security", "host"],
+            "usaspending": ["budget", "interval", "enabled", "base", "give_up_days"]}
 
 
 @st.composite
@@ -231,7 +232,7 @@ def config_files(draw: st.DrawFn) -> Any:
     section = draw(st.sampled_from(sorted(SECTIONS)))
     head = f"[{section}]\n" if section else ""
     if kind == "table":
-        return f"{draw(st.sampled_from(['sam', 'smtp', 'federal_register']))} = " \
+        return f"{draw(st.sampled_from(['sam', 'smtp', 'federal_register', 'usaspending']))} = " \
                f"{_toml_value(draw(toml_scalar))}\n"
     if kind == "unknown":
         key = draw(st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12).filter(
@@ -245,15 +246,16 @@ def _known(section: str) -> set[str]:
     from monitor import settings as s
 
     kind = {"": s.Settings, "sam": s.SamSettings, "federal_register": s.FederalRegisterSettings,
-            "smtp": s.SmtpSettings}[section]
-    return set(kind.__dataclass_fields__) | {"sam", "smtp", "federal_register"}
+            "smtp": s.SmtpSettings, "usaspending": s.UsaspendingSettings}[section]
+    return set(kind.__dataclass_fields__) | {"sam", "smtp", "federal_register", "usaspending"}
 
 
 def _wrong_for(section: str, key: str) -> st.SearchStrategy[Any]:
     """Values of the wrong type, or of the right type out of range."""
-    from monitor.settings import RULES, SamSettings, Settings, SmtpSettings
+    from monitor.settings import RULES, SamSettings, Settings, SmtpSettings, UsaspendingSettings
 
-    default = getattr({"": Settings(), "sam": SamSettings(), "smtp": SmtpSettings()}.get(
+    default = getattr({"": Settings(), "sam": SamSettings(), "smtp": SmtpSettings(),
+                       "usaspending": UsaspendingSettings()}.get(
         section, Settings().federal_register), key)
     rule = RULES.get((section, key))
     if isinstance(default, bool):

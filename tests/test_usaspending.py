@@ -122,8 +122,8 @@ def url(app: ReplayApp) -> Iterator[str]:
 
 def usa_settings(data_dir: Path, base: str, **usa: Any) -> Settings:
     s = make_settings(data_dir, base)
-    return replace(s, usaspending=replace(s.usaspending, base=base, web_base=base, enabled=True,
-                                          interval=0.0, **usa))
+    usa = {"base": base, "web_base": base, "enabled": True, "interval": 0.0} | usa
+    return replace(s, usaspending=replace(s.usaspending, **usa))
 
 
 def searches(app: ReplayApp) -> list[dict[str, Any]]:
@@ -660,3 +660,26 @@ def test_sigkill_during_enrichment_leaves_no_duplicate_or_gap(tmp_path: Path, se
     # order is not out yet (found by the cited number: linked as the award)
     assert len(clean["links"]) == 15
     assert len({(n, a) for n, a, *_ in killed["links"]}) == len(killed["links"])
+
+
+# -- the daemon ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_daemon_runs_the_enrich_stage_when_enabled(enabled: bool, clock: Clock,
+                                                      tmp_path: Path) -> None:
+    app = ReplayApp(Dataset.demo(), clock=clock, keys={KEY: 1000})
+    with ReplayServer(app) as base:
+        settings = usa_settings(tmp_path, base, enabled=enabled)
+        settings = replace(settings, sam=replace(settings.sam, fetch_attachments=False),
+                           federal_register=replace(settings.federal_register,
+                                                    fetch_full_text=False))
+        pipeline.run_forever(settings, clock=clock, max_cycles=1)
+    store = pipeline.open_store(settings)
+    try:
+        runs = {r[0] for r in q(store, "select source || ':' || kind from runs", db="private")}
+        linked = q(store, "select count(*) from award_links")[0][0]
+    finally:
+        store.close()
+    assert ("usaspending:enrich" in runs) is enabled
+    assert {"samgov:poll", "federal_register:poll", "feeds:poll"} <= runs
+    assert (linked > 0) is enabled
