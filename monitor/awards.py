@@ -95,9 +95,14 @@ def _notice_identifiers(store: Store) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
+GONE = "no longer a justification (amended or reclassified)"
+
+
 def sync_lookups(store: Store, now: datetime) -> int:
     """Add a pending lookup for every identifier of every justification not yet known;
-    returns how many were added. Safe to run any number of times."""
+    returns how many were added. The lookups of a notice no longer shown as a justification
+    (an amendment took its place) are ``skipped``, and taken up again should it come back.
+    Safe to run any number of times."""
     added = 0
     wanted = _notice_identifiers(store)
     with store.private.atomic():
@@ -108,6 +113,17 @@ def sync_lookups(store: Store, now: datetime) -> int:
                     "attempts, next_check_at) values (?, ?, ?, 'pending', 0, ?)",
                     [notice_id, piid, matched_on, iso(now)])
                 added += cur.rowcount
+        rows = store.private.execute(
+            "select distinct notice_id, last_error = ? from award_lookups "
+            "where state != 'skipped' or last_error = ?", [GONE, GONE]).fetchall()
+        for notice_id in {n for n, gone in rows if not gone and n not in wanted}:
+            store.private.execute("update award_lookups set state = 'skipped', last_error = ? "
+                                  "where notice_id = ?", [GONE, notice_id])
+        for notice_id in {n for n, gone in rows if gone and n in wanted}:
+            store.private.execute(
+                "update award_lookups set state = 'pending', last_error = null, "
+                "next_check_at = ? where notice_id = ? and last_error = ?",
+                [iso(now), notice_id, GONE])
     return added
 
 
@@ -122,16 +138,15 @@ class Lookup:
 
 
 def due_lookups(store: Store, now: datetime) -> list[Lookup]:
-    """Lookups whose time has come, of notices still shown as justifications: the oldest
-    due first, SAM.gov's award numbers before the others."""
-    live = {r[0] for r in store.public.execute("select notice_id from justifications")}
+    """Lookups whose time has come (after ``sync_lookups``: of notices still shown as
+    justifications): the oldest due first, SAM.gov's award numbers before the others."""
     rows = store.private.execute(
         "select notice_id, piid, matched_on, state, attempts, first_tried_at "
         "from award_lookups where state not in ('gave_up', 'skipped') and next_check_at <= ? "
         "order by state = 'found', next_check_at, "
         "case matched_on when 'award_number' then 0 when 'contract_number' then 1 else 2 end, "
         "notice_id, piid", [iso(now)]).fetchall()
-    return [Lookup(*r) for r in rows if r[0] in live]
+    return [Lookup(*r) for r in rows]
 
 
 def _is_dod(store: Store, notice_id: str) -> bool:

@@ -683,3 +683,45 @@ def test_the_daemon_runs_the_enrich_stage_when_enabled(enabled: bool, clock: Clo
     assert ("usaspending:enrich" in runs) is enabled
     assert {"samgov:poll", "federal_register:poll", "feeds:poll"} <= runs
     assert (linked > 0) is enabled
+
+
+def test_an_amended_justification_hands_its_lookups_to_the_amendment(
+        app: ReplayApp, url: str, store: Store, clock: Clock, tmp_path: Path) -> None:
+    app.data.awards.append(detail("70CMSD22FR0000081"))
+    seed(store, "samgov:original", award="70CMSD22FR0000081", posted="2025-04-11")
+    settings = usa_settings(tmp_path, url)
+    pipeline.enrich(settings, clock=clock, store=store)
+    # the amendment replaces the original in the reading table (as justifications.refresh does)
+    store.public.execute("delete from justifications where notice_id = 'samgov:original'")
+    seed(store, "samgov:amendment", award="70CMSD-22-FR-0000081", posted="2025-04-17")
+    clock.set(NOW + timedelta(days=30))
+    pipeline.enrich(settings, clock=clock, store=store)
+    states = q(store, "select notice_id, state from award_lookups order by 1", db="private")
+    assert states == [("samgov:amendment", "found"), ("samgov:original", "skipped")]
+    assert q(store, "select notice_id from award_links order by 1") == [
+        ("samgov:amendment",), ("samgov:original",)]
+    assert counts(store)["found"] == 1
+    requests = len(app.requests)
+    clock.set(NOW + timedelta(days=40))
+    pipeline.enrich(settings, clock=clock, store=store)
+    assert len(app.requests) - requests == 3, "only the amendment's award is re-checked"
+
+
+def test_requests_are_spaced_by_the_interval(
+        app: ReplayApp, url: str, store: Store, clock: Clock, tmp_path: Path) -> None:
+    from monitor.http import make_client
+    from monitor.sources import PollContext
+    from monitor.sources.usaspending import Usaspending
+
+    app.data.awards.append(detail("19AQMM25C0077", agency="1900"))
+    seed(store, "samgov:state", award="19AQMM25C0077")
+    waits: list[float] = []
+    settings = usa_settings(tmp_path, url, interval=1.0)
+    ctx = PollContext(store=store, client=make_client(timeout=5.0), settings=settings,
+                      clock=clock, sleep=waits.append)  # records each wait instead of waiting
+    try:
+        Usaspending().enrich(ctx)
+    finally:
+        ctx.client.close()
+    assert ctx.stats.requests == 3 and len(waits) == 2
+    assert all(0.5 < w <= 1.0 for w in waits), waits
