@@ -180,6 +180,23 @@ def _report(results: list[pipeline.RunResult]) -> None:
         sys.exit(1)
 
 
+@cli.command()
+@click.option("--budget", type=click.IntRange(1, 1_000_000), default=None,
+              help="Requests this run may make (default: [usaspending] budget).")
+@click.pass_obj
+def enrich(settings: Settings, budget: int | None) -> None:
+    """Find each justification's award and parent vehicle in USAspending (keyless, about
+    one request a second): identifiers not found yet are retried later with backoff, found
+    awards re-checked often in their first months and rarely after a year."""
+    from dataclasses import replace
+
+    if budget is not None:
+        settings = replace(settings, usaspending=replace(settings.usaspending, budget=budget))
+    with _exclusive(settings), RichProgress() as progress:
+        result = pipeline.enrich(settings, clock=_clock(), progress=progress)
+    _report([result])
+
+
 BACKFILL_CHOICE = click.Choice(sorted(n for n, c in load_sources().items()
                                      if hasattr(c, "backfill")))
 OLDEST = date(1994, 1, 1)  # the Federal Register's online documents begin in 1994
@@ -251,6 +268,12 @@ def status(settings: Settings, as_json: bool) -> None:
         out.print(f"[red]scanned documents not read[/]: {counts['scans_unread']} document(s) "
                   "have scanned pages that could not be read because tesseract is not "
                   "installed (install tesseract-ocr, e.g. apt-get install tesseract-ocr)")
+    if any(info["award_lookups"].values()):
+        a = info["award_lookups"]
+        out.print(f"USAspending lookups: {a['pending']} pending, {a['not_found']} not yet in "
+                  f"USAspending (retried later), {a['found']} found, {a['gave_up']} given up, "
+                  f"{a['error']} failed, {a['skipped']} not needed; {a['awards']} awards, "
+                  f"{a['award_versions']} versions")
     q = info["quota"]
     out.print("SAM.gov quota today: " + (
         f"{q['used']}/{q['budget']} used, {q['remaining']} left"
@@ -596,7 +619,11 @@ def _print_demo(summary: dict[str, Any]) -> None:
                       agency, n.get("vendor") or "", amount,
                       plain_words(n["authority_category"]) if n.get("authority_category") else "")
     out.print(table)
-    new = sum(r.stats.new + r.stats.updated for r in results)
+    new = sum(r.stats.new + r.stats.updated for r in results if r.source != "usaspending")
+    _print_awards(summary.get("awards") or [])
+    if (lookups := summary.get("lookups")) and lookups["not_found"]:
+        out.print(f"{_count(lookups['not_found'], 'award number')} not in USAspending yet: "
+                  "looked up again later (FPDS reaches it days to weeks late, DoD 90 days).")
     sent = summary["sent"]
     o = summary["output"]
     out.print(f"{'nothing new this time' if not new else f'{new} new or changed notices'}; "
@@ -617,6 +644,24 @@ def _print_demo(summary: dict[str, Any]) -> None:
     out.print(f"  webhook bodies    {o / 'webhook'}/*.json")
     out.print(f"Browse it: {_this_command()} serve {summary['public_db']}   then open "
               "http://127.0.0.1:8001/ (Ctrl-C stops it)")
+
+
+def _print_awards(rows: list[dict[str, Any]]) -> None:
+    """The demo's justifications linked to their awards in USAspending."""
+    if not rows:
+        return
+    table = Table(title="awards found in USAspending (the demo's, written by the project)")
+    table.add_column("justification", max_width=30, no_wrap=True, overflow="ellipsis")
+    for name in ("award", "signed", "posted", "justified", "obligated", "reason not competed"):
+        table.add_column(name, no_wrap=name != "reason not competed",
+                         justify="right" if name in ("justified", "obligated") else "left")
+    money = lambda v: "" if v is None else f"${v:,.0f}"  # noqa: E731
+    for r in rows:
+        justified = money(r["amount_usd"]) if r["relation"] == "award" else ""
+        table.add_row(r["title"] or r["notice_id"], f"{r['piid']} ({r['relation']})",
+                      r["date_signed"] or "", r["posted_date"] or "", justified,
+                      money(r["total_obligation"]), (r["reason"] or "").strip())
+    out.print(table)
 
 
 def _count(n: int, noun: str) -> str:
@@ -738,7 +783,8 @@ def replay_exports(url: str, start: datetime, daily_quota: int) -> str:
     """The one line to paste so that the CLI polls the replay at ``url``: base URLs, the
     replay's key and budget, the pinned clock, and a data folder of its own."""
     env = {"SAM_API_BASE": url, "SAM_WEB_BASE": url, "FEDERAL_REGISTER_BASE": url,
-           "SAM_API_KEY": REPLAY_KEY, "SAM_DAILY_BUDGET": str(min(daily_quota, 1_000_000)),
+           "USASPENDING_BASE": url, "SAM_API_KEY": REPLAY_KEY,
+           "SAM_DAILY_BUDGET": str(min(daily_quota, 1_000_000)),
            "SOLESOURCE_NOW": _iso(start), "SOLESOURCE_DATA": "replay-data"}
     return "export " + " ".join(f"{k}={v}" for k, v in env.items())
 

@@ -1,6 +1,7 @@
 """``solesource demo``: the whole flow on bundled data, on 127.0.0.1 only.
 
-A local replay of SAM.gov and the Federal Register (pinned clock: 2025-04-30), a real SMTP
+A local replay of SAM.gov, the Federal Register and USAspending (pinned clock: 2025-04-30;
+demo awards in demo_data/usaspending.json), a real SMTP
 server, a Slack-like webhook and a signed-webhook receiver. It polls, extracts, matches the
 demo subscriptions and delivers — the reporter's daily digest the next morning — and writes
 everything under the output folder. A second run finds and sends nothing new.
@@ -14,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from monitor import pipeline
+from monitor.awards import lookup_counts
 from monitor.replay import Dataset, ReplayApp, ReplayServer
 from monitor.replay.sinks import HttpSink, SmtpSink
 from monitor.settings import Secret, Settings
-from monitor.store import Store
+from monitor.store import Store, open_store
 from notifications.matching import Filters
 from notifications.outbox import states
 from notifications.subscriptions import add, load, retarget
@@ -36,6 +38,8 @@ def demo_settings(output: Path, base_url: str, smtp_port: int = 25) -> Settings:
         sam=replace(s.sam, api_key=Secret(DEMO_KEY), api_base=base_url, web_base=base_url,
                     daily_budget=1000, lookback_days=30),
         federal_register=replace(s.federal_register, base=base_url, lookback_days=30),
+        usaspending=replace(s.usaspending, base=base_url, web_base=base_url, enabled=True,
+                            interval=0.0),
         smtp=replace(s.smtp, host="127.0.0.1", port=smtp_port, security="none",
                      sender="solesource demo <alerts@solesource.example>"),
         public_url="http://127.0.0.1:8001",
@@ -70,24 +74,33 @@ def run_demo(output: Path) -> dict[str, Any]:
     with ReplayServer(app) as url, ReplayServer(slack) as slack_url, \
             ReplayServer(webhook) as webhook_url, SmtpSink(save_to=output / "mail") as smtp:
         settings = demo_settings(output, url, smtp.port)
-        store = pipeline.open_store(settings)
-        try:
+        with open_store(settings) as store:
             _subscribe(store, f"{slack_url}/services/T000/B000/DEMO", f"{webhook_url}/hook")
-        finally:
-            store.close()
         results = pipeline.cycle(settings, ["samgov", "federal_register", "feeds"],
                                  clock=lambda: DEMO_NOW)
         morning = pipeline.deliver(settings, clock=lambda: NEXT_MORNING)
-    store = pipeline.open_store(settings)
-    try:
+    with open_store(settings) as store:
         notices = list(store.iter_notices())
         outbox = states(store)
         scans_unread = store.counts()["scans_unread"]
-    finally:
-        store.close()
+        awards = _linked_awards(store)
+        lookups = lookup_counts(store)
     return {"results": results, "notices": notices, "public_db": settings.public_db,
             "private_db": settings.private_db, "outbox": outbox,
             "sent": {"email": len(smtp.received), "slack": len(slack.received),
                      "webhook": len(webhook.received)},
             "webhook_valid": all(e.get("valid") for e in webhook.received),
-            "morning": morning, "output": output, "scans_unread": scans_unread}
+            "morning": morning, "output": output, "scans_unread": scans_unread,
+            "awards": awards, "lookups": lookups}
+
+
+def _linked_awards(store: Store) -> list[dict[str, Any]]:
+    """Each justification linked to an award in USAspending, with what the demo prints."""
+    cursor = store.public.execute(
+        "select j.notice_id, j.title, j.posted_date, j.amount_usd, a.piid, l.relation, "
+        "a.date_signed, a.total_obligation, coalesce(a.fair_opportunity_limited_description, "
+        "a.other_than_full_and_open_description) as reason from award_links l "
+        "join justifications j on j.notice_id = l.notice_id join awards a on a.id = l.award_id "
+        "order by j.posted_date, l.relation, a.piid")
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -224,21 +224,65 @@ def deliver(settings: Settings, *, clock: Clock = system_clock, store: Store | N
         return stats
 
 
+def enrich(settings: Settings, *, clock: Clock = system_clock,
+           transport: httpx.BaseTransport | None = None, store: Store | None = None,
+           progress: Progress | None = None) -> RunResult:
+    """Find the awards of the justifications in USAspending (monitor/sources/usaspending.py),
+    recorded in ``runs`` as source ``usaspending``, kind ``enrich``. A failure (4xx, 5xx,
+    timeouts, the run's budget) is recorded, never raised: the other stages go on."""
+    from monitor.sources.usaspending import Usaspending
+
+    with _store(settings, store) as store:
+        ctx = PollContext(store=store, settings=settings, clock=clock,
+                          client=make_client(timeout=settings.http_timeout, transport=transport),
+                          progress=progress or NoProgress())
+        status, error = "ok", None
+        try:
+            run_id = store.start_run(Usaspending.name, "enrich", clock())
+            try:
+                Usaspending().enrich(ctx)
+            except RateLimited as exc:
+                status, error = "rate_limited", str(exc)
+            except BudgetExhausted as exc:
+                status, error = "budget", str(exc)
+            except SourceError as exc:
+                status, error = "error", str(exc)
+            except Exception as exc:  # a bug here must not stop delivery
+                if disk_full(exc):
+                    raise
+                status, error = "error", f"crash: {type(exc).__name__}: {exc}"
+                log.error("usaspending crashed:\n%s", traceback.format_exc())
+            if error is None and ctx.stats.notes:
+                error = "; ".join(ctx.stats.notes)[:2000]
+            store.finish_run(run_id, clock(), status, error, **ctx.stats.as_counts())
+        finally:
+            ctx.client.close()
+    log.info("usaspending enrich: %s fetched=%d new=%d updated=%d requests=%d%s", status,
+             ctx.stats.fetched, ctx.stats.new, ctx.stats.updated, ctx.stats.requests,
+             f" ({error})" if error else "")
+    return RunResult(Usaspending.name, status, ctx.stats, error)
+
+
 def cycle(settings: Settings, sources: list[str], *, clock: Clock = system_clock,
           transport: httpx.BaseTransport | None = None, progress: Progress | None = None,
-          send: bool = True) -> list[RunResult]:
-    """One pass of the whole flow: poll → store → extract → match → deliver, in one store.
+          send: bool = True, awards: bool | None = None) -> list[RunResult]:
+    """One pass of the whole flow: poll → store → extract → enrich → match → deliver, in one
+    store.
 
     As idempotent and as safe to kill as each stage: a second pass with nothing new adds
     nothing and sends nothing.
 
     :param send: False stops after matching (what is due stays in the outbox)
+    :param awards: run the USAspending enrich stage (default: when ``[usaspending] enabled``)
     :returns: the poll's ``RunResult`` per source
     """
     with open_store(settings) as store:
         results = poll(settings, sources, clock=clock, transport=transport, store=store,
                        progress=progress)
         extract(settings, clock=clock, store=store, progress=progress)
+        if settings.usaspending.enabled if awards is None else awards:
+            results.append(enrich(settings, clock=clock, transport=transport, store=store,
+                                  progress=progress))
         match(settings, clock=clock, store=store)
         if send:
             deliver(settings, clock=clock, store=store)
@@ -267,8 +311,11 @@ def status(settings: Settings, *, clock: Clock = system_clock) -> dict[str, Any]
                       "blocked_until": iso(until) if until else None}
         outbox, dead = outbox_states(store), dead_letters(store, 10)
         disabled = disabled_subscriptions(store)
+        from monitor.awards import award_counts, lookup_counts
+
         return {
             "counts": store.counts(),
+            "award_lookups": lookup_counts(store) | award_counts(store),
             "outbox": outbox, "dead_letters": dead, "disabled_subscriptions": disabled,
             "quota": quota,
             "runs": store.recent_runs(12),
@@ -292,6 +339,8 @@ def run_forever(settings: Settings, *, clock: Clock = system_clock,
     intervals = {"federal_register": timedelta(minutes=settings.fr_interval_minutes),
                  "feeds": timedelta(minutes=settings.fr_interval_minutes),
                  "samgov": sam_interval(settings)}
+    if settings.usaspending.enabled:  # the enrich stage, on its own interval
+        intervals["usaspending"] = timedelta(minutes=settings.usaspending.every_minutes)
     cycles = 0
     while not stop.is_set():
         now = clock()
@@ -300,7 +349,8 @@ def run_forever(settings: Settings, *, clock: Clock = system_clock,
             ready.remove("samgov")
             due["samgov"] = now + timedelta(days=365)
             log.warning("SAM_API_KEY is not set: polling only the Federal Register and feeds")
-        for result in cycle(settings, ready, clock=clock):
+        sources = [name for name in ready if name != "usaspending"]
+        for result in cycle(settings, sources, clock=clock, awards="usaspending" in ready):
             due[result.source] = now + intervals[result.source]
         cycles += 1
         if max_cycles is not None and cycles >= max_cycles:

@@ -73,6 +73,20 @@ class FederalRegisterSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class UsaspendingSettings:
+    """USAspending (keyless): where to find each justification's award and how hard to look."""
+
+    base: str = "https://api.usaspending.gov"
+    web_base: str = "https://www.usaspending.gov"  # where an award's public page lives
+    enabled: bool = False  # run the enrich stage in `poll` and the daemon
+    budget: int = 300  # requests per enrich run
+    interval: float = 1.0  # seconds between requests (no published limit: be ~1/s)
+    every_minutes: int = 360  # how often the daemon runs the enrich stage
+    give_up_days: int = 180  # stop retrying an identifier not found after this long
+    max_awards: int = 5  # awards kept per identifier (a PIID is unique only per agency)
+
+
+@dataclass(frozen=True, slots=True)
 class SmtpSettings:
     host: str = "localhost"
     port: int = 587
@@ -101,6 +115,7 @@ class Settings:
     extract_queue: Secret = Secret("")  # redis:// URL of an RQ queue; empty = local pool
     extract_queue_timeout: int = 900  # seconds to wait for a queued job's result
     smtp: SmtpSettings = SmtpSettings()
+    usaspending: UsaspendingSettings = UsaspendingSettings()
     public_url: str = "http://127.0.0.1:8001"  # where `solesource serve` is reachable
     secret_key: Secret = Secret("")  # signs unsubscribe links; generated if not given
     # environment only (ENV_ONLY: no TOML key), for tests, replays and the demo
@@ -149,14 +164,16 @@ class Settings:
         try:
             sam_t, fr_t = data.pop("sam", {}), data.pop("federal_register", {})
             smtp_t = data.pop("smtp", {})
+            usa_t = data.pop("usaspending", {})
             sam = SamSettings(**_coerce(SamSettings, sam_t, "sam"))
             fr = FederalRegisterSettings(**_coerce(FederalRegisterSettings, fr_t,
                                                    "federal_register"))
             smtp = SmtpSettings(**_coerce(SmtpSettings, smtp_t, "smtp"))
+            usa = UsaspendingSettings(**_coerce(UsaspendingSettings, usa_t, "usaspending"))
             top = _coerce(cls, data)
         except ConfigError as exc:
             raise ConfigError(f"config file {where}: {exc}") from None
-        settings = cls(sam=sam, federal_register=fr, smtp=smtp, **top)
+        settings = cls(sam=sam, federal_register=fr, smtp=smtp, usaspending=usa, **top)
         return _apply_env_only(_apply_env(settings, env), env).with_overrides(**overrides)
 
     def with_overrides(self, **overrides: Any) -> Settings:
@@ -185,6 +202,7 @@ class ConfigError(ValueError):
 # writes, never the Python class.
 SECTIONS: dict[type, str] = {
     SamSettings: "sam", FederalRegisterSettings: "federal_register", SmtpSettings: "smtp",
+    UsaspendingSettings: "usaspending",
 }
 # SAM.gov's ptype codes (Get Opportunities v2).
 SAM_NOTICE_TYPES = ("u", "p", "a", "r", "s", "o", "g", "k", "i")
@@ -219,6 +237,13 @@ RULES: dict[tuple[str, str], _Rule] = {
     ("smtp", "port"): _Rule(1, 65535, hint="587 for starttls, 465 for ssl"),
     ("smtp", "security"): _Rule(choices=("starttls", "ssl", "none")),
     ("smtp", "sender"): _Rule(nonempty=True),
+    ("usaspending", "base"): _Rule(url=True),
+    ("usaspending", "web_base"): _Rule(url=True),
+    ("usaspending", "budget"): _Rule(1, 1_000_000, hint="requests per enrich run"),
+    ("usaspending", "interval"): _Rule(0, 3600, hint="seconds between requests; ~1"),
+    ("usaspending", "every_minutes"): _Rule(1, 7 * 24 * 60),
+    ("usaspending", "give_up_days"): _Rule(1, 3650, hint="DoD awards appear 90 days late"),
+    ("usaspending", "max_awards"): _Rule(1, 100),
     ("", "data_dir"): _Rule(nonempty=True),
     ("", "csv_url"): _Rule(url=True),
     ("", "max_attachment_bytes"): _Rule(1, None),
@@ -397,6 +422,8 @@ ENV_SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("SMTP_FROM", "smtp", "sender"),
     ("SOLESOURCE_EXTRACT_WORKERS", "", "extract_workers"),
     ("SOLESOURCE_PUBLIC_URL", "", "public_url"),
+    ("USASPENDING_BASE", "usaspending", "base"),
+    ("USASPENDING_BUDGET", "usaspending", "budget"),
 )
 ENV_SECRETS: tuple[tuple[str, str, str], ...] = (
     ("SAM_API_KEY", "sam", "api_key"),
@@ -404,7 +431,8 @@ ENV_SECRETS: tuple[tuple[str, str, str], ...] = (
     ("SOLESOURCE_SECRET_KEY", "", "secret_key"),
     ("SOLESOURCE_EXTRACT_QUEUE", "", "extract_queue"),
 )
-_ATTR = {"sam": "sam", "federal_register": "federal_register", "smtp": "smtp"}
+_ATTR = {"sam": "sam", "federal_register": "federal_register", "smtp": "smtp",
+         "usaspending": "usaspending"}
 # Settings given only by the environment (no TOML key): Settings field -> variable.
 ENV_ONLY = {"allow_loopback": "SOLESOURCE_ALLOW_LOOPBACK", "now": "SOLESOURCE_NOW",
             "lock_wait": "SOLESOURCE_LOCK_WAIT"}

@@ -353,13 +353,16 @@ def test_replay_server_prints_the_environment_to_paste(tmp_path):
         exports = next(ln for ln in lines if ln.startswith("export "))
         pasted = dict(item.split("=", 1) for item in exports.split()[1:])
         assert set(pasted) == {"SAM_API_BASE", "SAM_WEB_BASE", "FEDERAL_REGISTER_BASE",
-                               "SAM_API_KEY", "SAM_DAILY_BUDGET", "SOLESOURCE_NOW",
-                               "SOLESOURCE_DATA"}
+                               "USASPENDING_BASE", "SAM_API_KEY", "SAM_DAILY_BUDGET",
+                               "SOLESOURCE_NOW", "SOLESOURCE_DATA"}
         assert pasted["SOLESOURCE_NOW"] == "2025-04-30T14:00:00Z"
         env |= pasted | {"COLUMNS": "200"}
         polled = subprocess.run([sys.executable, "-m", "monitor", "poll"], env=env, text=True,
                                 capture_output=True, timeout=120, cwd=tmp_path)
         assert polled.returncode == 0, polled.stderr
+        enriched = subprocess.run([sys.executable, "-m", "monitor", "enrich"], env=env,
+                                  text=True, capture_output=True, timeout=120, cwd=tmp_path)
+        assert enriched.returncode == 0, enriched.stderr
         info = json.loads(_run(["status", "--json"], env | {
             "SOLESOURCE_DATA": str(tmp_path / pasted["SOLESOURCE_DATA"])}).stdout)
         assert info["counts"]["notices"] == 3

@@ -220,7 +220,8 @@ subscription_files = st.one_of(
 SECTIONS = {"": ["data_dir", "http_timeout", "http_retries", "public_url", "csv_url"],
             "sam": ["page_size", "daily_budget", "notice_types", "use_internal", "api_base"],
             "federal_register": ["lookback_days", "feeds", "per_page", "base"],
-            "smtp": ["port", "security", "host"]}
+            "smtp": ["port", "security", "host"],
+            "usaspending": ["budget", "interval", "enabled", "base", "give_up_days"]}
 
 
 @st.composite
@@ -231,7 +232,7 @@ def config_files(draw: st.DrawFn) -> Any:
     section = draw(st.sampled_from(sorted(SECTIONS)))
     head = f"[{section}]\n" if section else ""
     if kind == "table":
-        return f"{draw(st.sampled_from(['sam', 'smtp', 'federal_register']))} = " \
+        return f"{draw(st.sampled_from(['sam', 'smtp', 'federal_register', 'usaspending']))} = " \
                f"{_toml_value(draw(toml_scalar))}\n"
     if kind == "unknown":
         key = draw(st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12).filter(
@@ -245,15 +246,16 @@ def _known(section: str) -> set[str]:
     from monitor import settings as s
 
     kind = {"": s.Settings, "sam": s.SamSettings, "federal_register": s.FederalRegisterSettings,
-            "smtp": s.SmtpSettings}[section]
-    return set(kind.__dataclass_fields__) | {"sam", "smtp", "federal_register"}
+            "smtp": s.SmtpSettings, "usaspending": s.UsaspendingSettings}[section]
+    return set(kind.__dataclass_fields__) | {"sam", "smtp", "federal_register", "usaspending"}
 
 
 def _wrong_for(section: str, key: str) -> st.SearchStrategy[Any]:
     """Values of the wrong type, or of the right type out of range."""
-    from monitor.settings import RULES, SamSettings, Settings, SmtpSettings
+    from monitor.settings import RULES, SamSettings, Settings, SmtpSettings, UsaspendingSettings
 
-    default = getattr({"": Settings(), "sam": SamSettings(), "smtp": SmtpSettings()}.get(
+    default = getattr({"": Settings(), "sam": SamSettings(), "smtp": SmtpSettings(),
+                       "usaspending": UsaspendingSettings()}.get(
         section, Settings().federal_register), key)
     rule = RULES.get((section, key))
     if isinstance(default, bool):
@@ -389,6 +391,8 @@ HOSTILE: dict[tuple[str, str], tuple[Build, st.SearchStrategy[Any]]] = {
     ("replay-server", "daily_quota"): (opt(["replay-server"], "--daily-quota"), st.one_of(
         not_int, st.integers(max_value=0).map(str))),
     ("replay-server", "now_text"): (opt(["replay-server"], "--now"), not_iso),
+    ("enrich", "budget"): (opt(["enrich"], "--budget"), st.one_of(
+        not_int, st.integers(max_value=0).map(str), st.integers(1_000_001).map(str))),
     # environment variables that the commands read
     ("env", "SOLESOURCE_NOW"): (env_var("SOLESOURCE_NOW"), not_iso.filter(bool)),
     ("env", "SAM_DAILY_BUDGET"): (env_var("SAM_DAILY_BUDGET"), st.one_of(
@@ -396,6 +400,9 @@ HOSTILE: dict[tuple[str, str], tuple[Build, st.SearchStrategy[Any]]] = {
     ("env", "SMTP_PORT"): (env_var("SMTP_PORT"), st.one_of(
         not_int.filter(bool), st.integers(65536).map(str), st.integers(max_value=0).map(str))),
     ("env", "SAM_API_KEY_FILE"): (env_var("SAM_API_KEY_FILE"), missing_path),
+    ("env", "USASPENDING_BUDGET"): (env_var("USASPENDING_BUDGET"), st.one_of(
+        not_int.filter(bool), st.integers(max_value=0).map(str))),
+    ("env", "USASPENDING_BASE"): (env_var("USASPENDING_BASE"), not_a_url.filter(bool)),
 }
 # Parameters no value of which is wrong, and why.
 NO_HOSTILE = {

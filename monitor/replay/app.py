@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from monitor.replay import federal_register, samgov
+from monitor.replay import federal_register, samgov, usaspending
 from monitor.replay.data import Dataset
 from monitor.replay.wsgi import Fault, Request, Response, Route
 
@@ -56,7 +56,7 @@ class ReplayApp:
         self.drift: deque[dict[str, Any]] = deque()
         self.on_request: Callable[[Request, int], None] | None = None
         self.routes: list[Route] = [
-            *samgov.ROUTES, *federal_register.ROUTES]
+            *samgov.ROUTES, *federal_register.ROUTES, *usaspending.ROUTES]
 
     # -- test controls ---------------------------------------------------------------------
 
@@ -83,6 +83,7 @@ class ReplayApp:
                      if k.startswith("HTTP_")},
             host_url=f"{environ.get('wsgi.url_scheme', 'http')}://"
                      f"{environ.get('HTTP_HOST') or environ.get('SERVER_NAME', 'localhost')}",
+            body=_read_body(environ),
         )
         with self.lock:
             self.requests.append(req)
@@ -131,6 +132,18 @@ class ReplayApp:
             return Response(fault.status, data,
                             {"Content-Type": "application/json", **fault.headers})
         return None
+
+
+def _read_body(environ: dict[str, Any], limit: int = 1_000_000) -> bytes:
+    """The request body (at most ``limit`` bytes); empty for a GET."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    stream = environ.get("wsgi.input")
+    if length <= 0 or stream is None:
+        return b""
+    return bytes(stream.read(min(length, limit)))
 
 
 def _truncated(body: bytes, n: int) -> Iterator[bytes]:

@@ -22,13 +22,18 @@ class Dataset:
     fr_documents: list[dict[str, Any]] = field(default_factory=list)
     root: Path | None = None
     csv_bytes: bytes | None = None  # a recorded CSV to serve instead of a generated one
+    awards: list[dict[str, Any]] = field(default_factory=list)  # USAspending award details
+    award_rows: list[dict[str, Any]] = field(default_factory=list)  # recorded search rows
 
     @classmethod
     def load(cls, folder: Path) -> Dataset:
         notices = json.loads((folder / "samgov.json").read_text(encoding="utf-8"))
         fr_path = folder / "fedreg.json"
         fr = json.loads(fr_path.read_text(encoding="utf-8")) if fr_path.exists() else []
-        return cls(notices=notices, fr_documents=fr, root=folder)
+        usa_path = folder / "usaspending.json"
+        usa = json.loads(usa_path.read_text(encoding="utf-8")) if usa_path.exists() else {}
+        return cls(notices=notices, fr_documents=fr, root=folder,
+                   awards=list(usa.get("awards") or []))
 
     @classmethod
     def demo(cls) -> Dataset:
