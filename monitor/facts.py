@@ -258,6 +258,20 @@ def refresh(db: Database, notice_id: str, now: datetime) -> list[Fact]:
     return facts
 
 
+def refresh_stale(db: Database, now: datetime) -> int:
+    """Restate the facts of every notice with an award stored or linked after its facts were
+    last written, or with none yet: a run killed between storing an award and restating its
+    facts leaves no gap behind. Returns how many notices were looked at. Idempotent."""
+    stale = [r[0] for r in db.execute(
+        "select distinct l.notice_id from award_links l join awards a on a.id = l.award_id "
+        "where max(coalesce(a.fetched_at, ''), coalesce(l.linked_at, '')) > coalesce("
+        "(select max(f.computed_at) from award_facts f where f.notice_id = l.notice_id), '')"
+    ).fetchall()]
+    for notice_id in stale:
+        refresh(db, notice_id, now)
+    return len(stale)
+
+
 def gather(db: Database, notice_id: str) -> list[Fact]:
     """Every fact about the justification ``notice_id`` and its linked awards. Reads only."""
     j = _one(db, "select * from justifications where notice_id = ?", [notice_id])

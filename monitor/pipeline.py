@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from monitor import attachments
+from monitor import attachments, facts
 from monitor.budget import Budget
 from monitor.errors import AuthError, BudgetExhausted, RateLimited, SourceError
 from monitor.http import make_client
@@ -257,6 +257,8 @@ def enrich(settings: Settings, *, clock: Clock = system_clock,
             store.finish_run(run_id, clock(), status, error, **ctx.stats.as_counts())
         finally:
             ctx.client.close()
+        with store.public.atomic():  # what a killed run stored but did not restate
+            facts.refresh_stale(store.public, clock())
     log.info("usaspending enrich: %s fetched=%d new=%d updated=%d requests=%d%s", status,
              ctx.stats.fetched, ctx.stats.new, ctx.stats.updated, ctx.stats.requests,
              f" ({error})" if error else "")

@@ -36,6 +36,7 @@ class Request:
     query: list[tuple[str, str]]
     headers: dict[str, str]
     host_url: str
+    body: bytes = b""  # a POST's body (USAspending searches)
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         for k, v in self.query:

@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from monitor import awards
+from monitor import awards, facts
 from monitor.errors import BadPayload, BudgetExhausted, RateLimited, SourceError, Unavailable
 from monitor.http import RETRY_STATUSES, parse_retry_at
 from monitor.sources.base import PollContext
@@ -366,10 +366,7 @@ class Usaspending:
 
 
 def refresh_facts(ctx: PollContext, notice_id: str, now: datetime) -> None:
-    """An award of ``notice_id`` was stored, changed or linked: restate its facts.
-
-    The single place the facts engine (monitor/facts.py, written in parallel) is called.
-    """
-    # facts: wired at merge
-    # from monitor import facts; facts.refresh(ctx.store.public, notice_id, now)
-    log.debug("award facts of %s are due a refresh (%s)", notice_id, now.isoformat())
+    """An award of ``notice_id`` was stored, changed or linked: restate its facts
+    (monitor/facts.py). A kill before this is made good by ``facts.refresh_stale``."""
+    with ctx.store.public.atomic():
+        facts.refresh(ctx.store.public, notice_id, now)
