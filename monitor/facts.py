@@ -458,6 +458,13 @@ def _lag_fact(j: dict[str, Any], a: dict[str, Any], urgency: bool,
     if signed is None or posted is None:
         return None
     lag = posting_lag(signed, posted, j.get("citations"), urgency)
+    if j.get("kind") != "Justification":  # a notice of intent comes before the award
+        when = "after" if lag.days >= 0 else "before"
+        return Fact("posting_lag", INFERENTIAL, f"notice of intent posted {abs(lag.days)} "
+                    f"day{'s' * (abs(lag.days) != 1)} {when} the award was signed",
+                    value=str(lag.days), rule=f"days from USAspending's date_signed ({signed}) "
+                    f"to the posting date ({posted}); the posting limits are for justifications",
+                    **src)
     why = " for urgency" if urgency else ""
     if lag.days >= 0:
         statement = (f"posted {lag.days} day{'s' * (lag.days != 1)} after award; "

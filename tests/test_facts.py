@@ -242,6 +242,16 @@ def test_refresh_is_idempotent_and_follows_the_records(db: Database) -> None:
                       ).fetchone()[0] == 0
 
 
+def test_a_notice_of_intent_posted_after_award_is_not_late(db: Database) -> None:
+    """FAR 6.305's window is for justifications; a notice of intent is not flagged."""
+    firefly = "samgov:da5e59471514ef2a4150e5ee46e9073b"
+    db["award_links"].insert({"notice_id": firefly, "award_id": SWITCHBLADE_AWARD,
+                              "relation": "award"})
+    lag = by_kind(facts.refresh(db, firefly, NOW))["posting_lag"]
+    assert lag.flag is None and lag.value == "40"
+    assert lag.statement == "notice of intent posted 40 days after the award was signed"
+
+
 def test_a_notice_no_justification_shows_has_no_facts(db: Database) -> None:
     db["award_facts"].insert({"id": "samgov:nope|x|-", "notice_id": "samgov:nope"})
     assert facts.refresh(db, "samgov:nope", NOW) == []

@@ -235,3 +235,29 @@ def test_pages_work_before_any_award_is_linked(demo: Path) -> None:
     words = text(get(ds, ICE).text)
     assert "$0 obligated on 0 awards" in words and "0 posted late" in words
     assert "No award linked yet" in text(get(ds, PALANTIR_PAGE).text)
+
+
+def test_sam_paths_split_on_their_dots_not_on_initials() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from monitor.browse.pages import office_of, segments
+
+    assert segments("HOMELAND SECURITY, DEPARTMENT OF.U.S. CUSTOMS AND BORDER PROTECTION."
+                    "OFFICE OF PROCUREMENT") == ["HOMELAND SECURITY, DEPARTMENT OF",
+                                                "U.S. CUSTOMS AND BORDER PROTECTION",
+                                                "OFFICE OF PROCUREMENT"]
+    assert office_of({"filed_under": "DEPT OF DEFENSE.DEPT OF THE ARMY.USACE.SWD.W076 ENDIST "
+                                     "FT WORTH", "agency_code": "021.2100.W9126G"}) == (
+        "W076 ENDIST FT WORTH (W9126G)")
+    assert office_of({"filed_under": "Children and Families Administration",
+                      "agency_code": None}) == "office not named"
+
+    @given(st.text(max_size=120), st.one_of(st.none(), st.text(max_size=30)))
+    def check(path: str, code: str | None) -> None:
+        parts = segments(path)
+        assert all(p and p == p.strip() for p in parts)
+        assert all(p in path for p in parts)
+        assert isinstance(office_of({"filed_under": path, "agency_code": code}), str)
+
+    check()

@@ -100,11 +100,11 @@ def _entity_link(row: Any, value: str, column: str, table: str | None,
                  datasette: Any) -> Markup | None:
     """Agency and vendor columns of justifications and of the questions link to the agency's
     or vendor's page (a vendor by its group when the row has it)."""
-    if table not in (None, "justifications", "agency_totals", "vendor_totals", "award_facts"):
+    if table not in (None, "justifications"):
         return None
-    if column in AGENCY_COLUMNS and table not in ("agency_totals", "vendor_totals"):
+    if column in AGENCY_COLUMNS:
         path = agency_path(value)
-    elif column in VENDOR_COLUMNS and table not in ("agency_totals", "vendor_totals"):
+    elif column in VENDOR_COLUMNS:
         path = vendor_path(_value(row, "vendor_group") or value)
     else:
         return None
