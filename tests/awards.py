@@ -102,7 +102,10 @@ LINKS = [
 
 
 def add_awards(db: Database) -> None:
-    """Write the demo awards and their links (as the USAspending source would)."""
+    """Write the tests' awards and their links (as the USAspending source would), in place of
+    whatever the demo's own USAspending replay linked: the tests state exact figures."""
+    for table in ("award_facts", "award_links", "award_versions", "awards"):
+        db.execute(f"delete from {table}")
     for row in AWARDS:
         db["awards"].insert(row, replace=True)
     for notice_id, award_id, piid, matched_on, relation in LINKS:

@@ -76,6 +76,7 @@ def test_documents_text_pdf_docx(tmp_path: Path) -> None:
     _check(_summary(pred), DOC_FLOORS)
 
 
+@pytest.mark.timeout(900)  # OCR of six scans: ~60 s alone, more beside other work
 def test_scanned_documents(tmp_path: Path) -> None:
     if not shutil.which("tesseract"):
         missing("tesseract is not installed (apt-get install tesseract-ocr) — scans need OCR")

@@ -230,8 +230,15 @@ def test_hostile_page_addresses_never_give_500(ds: Any) -> None:
     check()
 
 
-def test_pages_work_before_any_award_is_linked(demo: Path) -> None:
-    ds = make_datasette(demo / "solesource.db", demo)
+def test_pages_work_before_any_award_is_linked(demo: Path, tmp_path: Path) -> None:
+    path = tmp_path / "solesource.db"
+    shutil.copy(demo / "solesource.db", path)
+    db = Database(path)
+    for table in ("award_facts", "award_links", "award_versions", "awards"):
+        db.execute(f"delete from {table}")  # as before the first enrich run
+    db.conn.commit()
+    db.close()
+    ds = make_datasette(path, demo)
     words = text(get(ds, ICE).text)
     assert "$0 obligated on 0 awards" in words and "0 posted late" in words
     assert "No award linked yet" in text(get(ds, PALANTIR_PAGE).text)

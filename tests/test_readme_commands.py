@@ -178,6 +178,7 @@ def reader(tmp_path: Path) -> Iterator[Reader]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # every command of the README, one after another: ~110 s alone
 def test_every_readme_command_runs(reader: Reader) -> None:
     commands = list(sh_commands(README))
     assert len(commands) > 20
