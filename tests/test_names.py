@@ -160,3 +160,15 @@ def test_markup_around_a_name_is_read_as_a_space(name: str, tag: str) -> None:
     span = name_after(text, len("award to "))
     assert span is not None
     assert text[span[0]: span[1]] in (name, name.rstrip(".")), text
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(["DaTscan", "ArcGIS Pro", "LSRFortessa", "Cellebrite UFED", "TRACS II"]),
+       st.sampled_from(["FDA-approved agent", "system", "software that meets the need",
+                        "approved product", "instrument able to do this"]))
+def test_a_product_that_is_the_only_one_is_no_vendor(product: str, noun: str) -> None:
+    """"DaTscan is the only FDA-approved agent": a product, not the company that makes it."""
+    text = (f"The VA requires doses manufactured by Harbor Labs, Inc. for imaging.\n"
+            f"Rationale: {product} is the only {noun} for this indication.\n")
+    names = [v["name"] for v in extract_vendors(Document.from_text(text))]
+    assert product not in names, (text, names)

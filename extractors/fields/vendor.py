@@ -150,12 +150,17 @@ HOLDS = (r"(?:currently\s+|alone\s+|uniquely\s+)?(?:has|have|possesses|holds|own
          r"technical|established|rights|data\s+rights)")
 MAKER = (r"(?:the\s+)?(?:authorized|sole|only|original|exclusive)\s+(?:equipment\s+|software\s+)?"
          r"(?:manufacturer|source|provider|developer|owner|licensor|publisher|OEM)")
+# "DaTscan is the only FDA-approved agent", "ArcGIS is the only system that…": a product
+NOT_A_PRODUCT = (r"(?!(?:\s+[\w-]+){0,2}?\s+(?:agents?|products?|drugs?|devices?|systems?|"
+                 r"items?|software|tools?|solutions?|platforms?|instruments?|models?|"
+                 r"tests?|medications?|vaccines?|treatments?|technolog(?:y|ies)|applications?|"
+                 r"methods?|formats?|radiopharmaceuticals?|compounds?|reagents?|kits?)\b)")
 AFTER_CUES = [
     ("is_the_only",
      re.compile(r"^\s*(?:,[^,]{0,60},\s*)?(?:\(.{0,40}\)\s*)?(?:is|are|was|remains|was\s+"
                      r"(?:found|determined)\s+to\s+be|has\s+been\s+(?:identified|determined|found|"
                      r"selected)\s+(?:as|to\s+be)|as)\s+(?:currently\s+|now\s+|still\s+)?"
-                     rf"(?:the\s+)?{ROLE}", re.I)),
+                     rf"(?:the\s+)?{ROLE}{NOT_A_PRODUCT}", re.I)),
     ("hereafter",
      re.compile(r"^\s*\((?:here(?:in)?after(?:\s+referred\s+to\s+as)?\s+)?[\"“]?(?:the\s+)?"
                      r"(?:OEM|original\s+equipment\s+manufacturer|incumbent|contractor|vendor)"
@@ -178,7 +183,8 @@ AFTER_TRIGGER = re.compile(rf"\b(?:is|are|was|remains|be|(?:identified|determine
                            rf"(?:the\s+)?{ROLE}\b|\((?:here(?:in)?after(?:\s+referred\s+to\s+as)?\s+)?"
                            rf"[\"“]?(?:the\s+)?(?:OEM|original\s+equipment|"
                            rf"incumbent|contractor|vendor)|['’]s\s+{PROPRIETARY}|"
-                           rf"(?<=[a-z,])\s*{STREET}|\b{HOLDS}|(?<=\w),\s+{APPOSED}|(?<=\w),\s*{MAKER}",
+                           rf"(?<=[a-z,])\s*{STREET}|\b{HOLDS}|(?<=\w),\s+{APPOSED}|"
+                           rf"(?<=[\w.]),\s*{MAKER}",
                            re.I)
 DISTRACT = re.compile(r"protest|protester|competitor|trademark|\bFOB\b|mail\s+to|"
                       r"deliver(?:ed|y)\s+to|ship(?:ped)?\s+to|\bAttn\b|Commander|responded|respondent|capability\s+"
@@ -338,6 +344,12 @@ def candidates(doc: Document) -> list[tuple[str, str, int, int]]:
             if clean_name(text[start:end], keep="last"):
                 spans.append((start, end, text[start:end]))
                 break
+    # spaCy's span and the role phrase's can end together, one missing a first word spaCy
+    # did not take for a name ("AA Aaaa, Inc." read as "Aaaa, Inc."): keep the longer
+    first = {}
+    for start, end, _raw in spans:
+        first[end] = min(first.get(end, start), start)
+    spans = [(s, e, t) for s, e, t in spans if s == first[e]]
     seen: set[tuple[str, int]] = set()
     for start, end, raw in spans:
         name = clean_name(raw, keep="last")
