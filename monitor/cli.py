@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -22,6 +23,7 @@ from monitor import __version__, pipeline
 from monitor.settings import ConfigError, Settings, short_repr
 from monitor.sources import load_sources
 from monitor.store import open_store
+from notifications.matching import EVENTS
 from notifications.subscriptions import AUTHORITIES, KINDS
 
 if TYPE_CHECKING:
@@ -332,6 +334,9 @@ def subscribe() -> None:
 @click.option("--naics", multiple=True, help="A 6-digit NAICS code.")
 @click.option("--psc", multiple=True, help="A 4-character product/service code.")
 @click.option("--source", "sources", multiple=True, help="samgov, fedreg or feed.")
+@click.option("--event", "events", multiple=True,
+              help="Also tell of what happens after posting, once each: "
+                   + "; ".join(f"{k} ({v})" for k, v in EVENTS.items()) + ".")
 @click.option("--cadence", type=click.Choice(["immediate", "daily", "weekly"]),
               default="immediate", show_default=True, help="Email only: digest cadence.")
 @click.option("--hour", type=int, default=8, show_default=True,
@@ -347,7 +352,8 @@ def subscribe_add(settings: Settings, subscriber: str, **options: Any) -> None:
     from notifications.subscriptions import cli_option, insert, parse
 
     plural = {"agencies": "agency", "vendors": "vendor", "authorities": "authority",
-              "kinds": "kind", "keywords": "keyword", "sources": "source", "timezone": "tz"}
+              "kinds": "kind", "keywords": "keyword", "sources": "source", "timezone": "tz",
+              "events": "event"}
     raw = {plural.get(k, k): v for k, v in options.items() if v not in (None, ())}
     try:
         new = parse(raw | {"subscriber": subscriber}, cli_option,
@@ -620,7 +626,7 @@ def _print_demo(summary: dict[str, Any]) -> None:
                       plain_words(n["authority_category"]) if n.get("authority_category") else "")
     out.print(table)
     new = sum(r.stats.new + r.stats.updated for r in results if r.source != "usaspending")
-    _print_awards(summary.get("awards") or [])
+    _print_awards(summary.get("facts") or [])
     if (lookups := summary.get("lookups")) and lookups["not_found"]:
         out.print(f"{_count(lookups['not_found'], 'award number')} not in USAspending yet: "
                   "looked up again later (FPDS reaches it days to weeks late, DoD 90 days).")
@@ -646,22 +652,25 @@ def _print_demo(summary: dict[str, Any]) -> None:
               "http://127.0.0.1:8001/ (Ctrl-C stops it)")
 
 
-def _print_awards(rows: list[dict[str, Any]]) -> None:
-    """The demo's justifications linked to their awards in USAspending."""
-    if not rows:
+def _print_awards(facts: list[dict[str, Any]]) -> None:
+    """Follow the money: each demo justification linked to its award in USAspending, with
+    what solesource states about the pair — its tier and its source."""
+    if not facts:
         return
-    table = Table(title="awards found in USAspending (the demo's, written by the project)")
-    table.add_column("justification", max_width=30, no_wrap=True, overflow="ellipsis")
-    for name in ("award", "signed", "posted", "justified", "obligated", "reason not competed"):
-        table.add_column(name, no_wrap=name != "reason not competed",
-                         justify="right" if name in ("justified", "obligated") else "left")
-    money = lambda v: "" if v is None else f"${v:,.0f}"  # noqa: E731
-    for r in rows:
-        justified = money(r["amount_usd"]) if r["relation"] == "award" else ""
-        table.add_row(r["title"] or r["notice_id"], f"{r['piid']} ({r['relation']})",
-                      r["date_signed"] or "", r["posted_date"] or "", justified,
-                      money(r["total_obligation"]), (r["reason"] or "").strip())
-    out.print(table)
+    out.print("[bold]Follow the money[/] — the demo's justifications and their awards in "
+              "USAspending (demo records written by the project; ⚑ = an alert was sent):")
+    current = None
+    for f in facts:
+        if f["notice_id"] != current:
+            current = f["notice_id"]
+            out.print(f"• {escape(f['agency'] or '')} — {escape(f['vendor'] or 'vendor not named')}"
+                      f" — {escape(f['title'] or f['notice_id'])}", overflow="fold")
+        mark = "⚑ " if f["flag"] else "  "
+        out.print(f"  {mark}{escape('[' + f['tier'] + ']')} {escape(f['statement'])}",
+                  overflow="fold")
+        if f["source_url"]:  # whole, never cut: it is copied into a browser
+            out.print(f"      source: {escape(f['source_label'] or '')} {f['source_url']}",
+                      soft_wrap=True, crop=False)
 
 
 def _count(n: int, noun: str) -> str:

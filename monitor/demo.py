@@ -20,7 +20,7 @@ from monitor.replay import Dataset, ReplayApp, ReplayServer
 from monitor.replay.sinks import HttpSink, SmtpSink
 from monitor.settings import Secret, Settings
 from monitor.store import Store, open_store
-from notifications.matching import Filters
+from notifications.matching import EVENTS, Filters
 from notifications.outbox import states
 from notifications.subscriptions import add, load, retarget
 
@@ -50,11 +50,13 @@ def _subscribe(store: Store, slack_url: str, webhook_url: str) -> None:
     """The three demo subscribers; their local endpoints move between runs, so refresh them."""
     wanted: list[dict[str, Any]] = [
         {"subscriber": "Demo newsroom", "slack": slack_url,
-         "filters": Filters(agencies=("ICE",), min_amount=1_000_000)},
+         "filters": Filters(agencies=("ICE",), min_amount=1_000_000,
+                            events=("obligations_exceeded",))},
         {"subscriber": "Demo reporter", "email": "reporter@newsroom.example",
-         "filters": Filters(), "cadence": "daily", "hour": 8, "reminder_days": 3},
+         "filters": Filters(events=tuple(EVENTS)), "cadence": "daily", "hour": 8,
+         "reminder_days": 3},
         {"subscriber": "Demo watchdog", "webhook": webhook_url, "secret": WEBHOOK_SECRET,
-         "filters": Filters(agencies=("DHS",))},
+         "filters": Filters(agencies=("DHS",), events=tuple(EVENTS))},
     ]
     existing = {sub.subscriber: sub.id for sub in load(store)}
     for entry in wanted:
@@ -84,6 +86,7 @@ def run_demo(output: Path) -> dict[str, Any]:
         outbox = states(store)
         scans_unread = store.counts()["scans_unread"]
         awards = _linked_awards(store)
+        facts = _award_facts(store)
         lookups = lookup_counts(store)
     return {"results": results, "notices": notices, "public_db": settings.public_db,
             "private_db": settings.private_db, "outbox": outbox,
@@ -91,7 +94,23 @@ def run_demo(output: Path) -> dict[str, Any]:
                      "webhook": len(webhook.received)},
             "webhook_valid": all(e.get("valid") for e in webhook.received),
             "morning": morning, "output": output, "scans_unread": scans_unread,
-            "awards": awards, "lookups": lookups}
+            "awards": awards, "facts": facts, "lookups": lookups}
+
+
+SHOWN_FACTS = ("obligations_vs_justified", "posting_lag", "reason_vs_authority",
+               "recipient_vs_vendor")
+
+
+def _award_facts(store: Store) -> list[dict[str, Any]]:
+    """What the demo prints of each linked justification: the money, the posting lag and
+    the two disagreements, each with its tier and source."""
+    cursor = store.public.execute(
+        "select j.notice_id, j.agency, j.vendor, j.title, f.kind, f.tier, f.statement, f.flag, "
+        "f.source_label, f.source_url from award_facts f join justifications j on "
+        f"j.notice_id = f.notice_id where f.kind in ({', '.join('?' * len(SHOWN_FACTS))}) "
+        "order by j.posted_date desc, j.notice_id, f.flag is null, f.kind", SHOWN_FACTS)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _linked_awards(store: Store) -> list[dict[str, Any]]:

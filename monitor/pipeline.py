@@ -198,8 +198,8 @@ def match(settings: Settings, *, clock: Clock = system_clock, store: Store | Non
 
     with _store(settings, store) as db:
         stats = match_new(db, clock())
-        log.info("match: %d notices, %d queued, %d reminders", stats.notices, stats.queued,
-                 stats.reminders)
+        log.info("match: %d notices, %d queued, %d reminders, %d award events", stats.notices,
+                 stats.queued, stats.reminders, stats.events)
         return stats
 
 

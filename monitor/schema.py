@@ -332,3 +332,11 @@ def m004_award_lookups(db: Database) -> None:
         pk=("notice_id", "piid"),
     )
     db["award_lookups"].create_index(["next_check_at"])
+
+
+@private()
+def m005_award_events(db: Database) -> None:
+    """The award facts (``award_facts`` rows with a ``flag``) already matched against the
+    subscriptions: each is matched once, so each subscriber hears of it once."""
+    db["matched_events"].create({"fact_id": str, "flag": str, "matched_at": str},
+                                pk="fact_id")

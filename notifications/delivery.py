@@ -30,6 +30,7 @@ from notifications.base import Target, mask
 from notifications.claims import owner_alive, owner_id
 from notifications.config import DeliveryConfig
 from notifications.email import EmailNotifier
+from notifications.matching import EVENTS
 from notifications.slack import SlackNotifier
 from notifications.storage import Databases, iso
 from notifications.subscriptions import (
@@ -328,7 +329,18 @@ def _item(store: Databases, config: DeliveryConfig, row: dict[str, Any]) -> Item
         notice_type=n.get("notice_type"), posted_date=n.get("posted_date"),
         source_url=n.get("url"),
         browse_url=base + config.notice_path(n["id"]) if config.notice_path else None,
-        why=row["reason"] or "", change=row["change"], response_due=n.get("response_due"))
+        why=row["reason"] or "", change=row["change"], response_due=n.get("response_due"),
+        **_event(row))
+
+
+def _event(row: dict[str, Any]) -> dict[str, Any]:
+    """An award event's words, tier and source, from the fact its outbox row holds."""
+    if row["kind"] != "award":
+        return {}
+    fact = json.loads(row["snapshot"] or "{}")
+    return {"event": EVENTS.get(fact.get("flag") or "", fact.get("flag")),
+            "fact_tier": fact.get("tier"), "fact_rule": fact.get("rule"),
+            "fact_source": fact.get("source_label"), "fact_url": fact.get("source_url")}
 
 
 def _message(store: Databases, config: DeliveryConfig, sub: Subscription,
@@ -338,6 +350,8 @@ def _message(store: Databases, config: DeliveryConfig, sub: Subscription,
         i = items[0]
         prefix = {"update": "Updated: ", "reminder": "Deadline reminder: "}.get(i.kind, "")
         subject = f"{prefix}{i.agency}: {i.vendor or 'sole source'} — {i.amount_text}"
+        if i.kind == "award":
+            subject = f"Award alert: {i.agency}: {i.vendor or 'sole source'} — {i.event}"
     else:
         subject = f"{len(items)} sole-source justifications ({sub.cadence} digest)"
     return Message(subscription_id=sub.id, subscriber=sub.subscriber, subject=subject[:200],

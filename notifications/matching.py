@@ -31,6 +31,9 @@ class Filters:
     naics: tuple[str, ...] = ()
     psc: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    # what happens after posting that the subscriber is to be told of too (``EVENTS``); a
+    # subscription with none hears only of the notices themselves
+    events: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Filters:
@@ -62,6 +65,14 @@ class Filters:
         parts = [f"{k.replace('_', ' ')}: {', '.join(v) if isinstance(v, tuple) else short(v)}"
                  for k, v in asdict(self).items() if v not in ((), None)]
         return "; ".join(parts) or "everything"
+
+
+# the award events a subscription can ask for: the ``flag`` of a fact (monitor/facts.py)
+EVENTS = {
+    "obligations_exceeded": "obligations passed the justified amount",
+    "posted_late": "justification posted late",
+    "record_disagrees": "record and document disagree",
+}
 
 
 def short(amount: float) -> str:

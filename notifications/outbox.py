@@ -3,7 +3,10 @@
 Every outbox row has a unique key per (subscription, justification family, material state),
 so a re-run after a crash adds nothing, and an amendment notifies again only when the vendor,
 amount, authority or deadline changed — saying what changed. Deadline reminders are their own
-rows, due N days before the response deadline.
+rows, due N days before the response deadline. What happens after posting — a fact with a
+``flag`` in ``award_facts`` (obligations passed the justified amount, the justification was
+posted late, the award record and the document disagree) — is matched once per fact, for
+the subscriptions that ask for that event (``Filters.events``): an "award" row each.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from notifications.matching import change_note, match, snapshot
+from notifications.matching import EVENTS, change_note, match, snapshot
 from notifications.storage import Databases, iso
 from notifications.subscriptions import Subscription, load
 
@@ -30,6 +33,7 @@ class MatchStats:
     notices: int = 0
     queued: int = 0
     reminders: int = 0
+    events: int = 0  # award events queued
 
 
 def next_slot(sub: Subscription, now: datetime) -> datetime:
@@ -90,7 +94,62 @@ def match_new(store: Databases, now: datetime) -> MatchStats:
                                              "version": notice["version"],
                                              "matched_at": iso(now)}, ignore=True)
         stats.notices += 1
+    stats.events = match_events(store, now, subs)
     return stats
+
+
+def _pending_events(store: Databases) -> list[dict[str, Any]]:
+    matched = {r[0] for r in store.private.execute("select fact_id from matched_events")}
+    cursor = store.public.execute(
+        "select f.*, n.family_key from award_facts f join notices n on n.id = f.notice_id "
+        "where f.flag is not null order by f.computed_at, f.id")
+    cols = [c[0] for c in cursor.description]
+    rows = [dict(zip(cols, r, strict=True)) for r in cursor.fetchall()]
+    return [r for r in rows if r["id"] not in matched]
+
+
+def match_events(store: Databases, now: datetime,
+                 subs: list[Subscription] | None = None) -> int:
+    """Queue an "award" outbox row for each flagged fact not matched yet, for every active
+    subscription that asks for its event (``Filters.events``) and whose filters match the
+    justification it is about.
+
+    Idempotent and safe to kill: each fact is matched in one private-database transaction
+    that also records it in ``matched_events``, and the row's key is per (subscription,
+    justification family, event), so a subscriber hears of an event once, however often
+    the facts are restated.
+
+    :return: how many outbox rows were queued
+    """
+    subs = load(store, active_only=True) if subs is None else subs
+    wanting = [s for s in subs if s.filters.events]
+    queued = 0
+    for fact in _pending_events(store):
+        notice = next(store.public["notices"].rows_where("id = ?", [fact["notice_id"]]), None)
+        with store.private.atomic():
+            for sub in wanting:
+                reason = match(sub.filters, notice) if notice else None
+                if fact["flag"] in sub.filters.events and reason:
+                    queued += _queue_event(store, sub, fact, reason, now)
+            store.private["matched_events"].insert(
+                {"fact_id": fact["id"], "flag": fact["flag"], "matched_at": iso(now)},
+                ignore=True)
+    return queued
+
+
+def _queue_event(store: Databases, sub: Subscription, fact: dict[str, Any], reason: str,
+                 now: datetime) -> int:
+    family = fact.get("family_key") or fact["notice_id"]
+    snap = {k: fact.get(k) for k in ("flag", "kind", "tier", "statement", "rule", "award_id",
+                                     "source_label", "source_url", "fetched_at")}
+    cur = store.private.execute(
+        "insert or ignore into outbox (key, subscription_id, notice_id, family, kind, reason, "
+        "change, snapshot, due_at, state, attempts, created_at) "
+        "values (?,?,?,?, 'award', ?, ?, ?, ?, 'pending', 0, ?)",
+        [f"{sub.id}:{family}:award:{fact['flag']}", sub.id, fact["notice_id"], family,
+         f"{EVENTS[fact['flag']]}; {reason}", fact["statement"], json.dumps(snap),
+         iso(next_slot(sub, now)), iso(now)])
+    return cur.rowcount
 
 
 def _queue(store: Databases, sub: Subscription, notice: dict[str, Any], reason: str,

@@ -51,7 +51,15 @@ def item_blocks(item: Item) -> list[dict[str, Any]]:
                                        for f in fields[:10]]},
     ]
     lines = []
-    if item.change:
+    if item.kind == "award":
+        source = (f" — <{item.fact_url}|{escape(item.fact_source or 'source')}>"
+                  if item.fact_url else "")
+        lines.append(f"*Follow the money — {escape(item.event or 'award event')}:* "
+                     f"{escape(item.change or '')} _({escape(item.fact_tier or 'fact')})_"
+                     f"{source}")
+        if item.fact_rule:
+            lines.append(f"_How:_ {escape(item.fact_rule)}")
+    elif item.change:
         lines.append(f"*What changed:* {escape(item.change)}")
     if item.kind == "reminder" and item.response_due:
         lines.append(f"*Reminder:* responses are due {item.response_due}")

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from extractors import AGENCY_TABLE, AUTHORITY_WORDS, DOC_KIND_WORDS, normalize_agency
 from notifications.base import Target, mask, validate
 from notifications.config import DeliveryConfig
-from notifications.matching import NOTIFY_CLASSES, Filters
+from notifications.matching import EVENTS, NOTIFY_CLASSES, Filters
 from notifications.storage import Databases, iso
 from notifications.types import ConfigurationError, short_repr
 
@@ -56,11 +56,12 @@ class Subscription:
 # are the same words with dashes (--min-amount). One list for both, so they cannot drift.
 KEYS = ("subscriber", "email", "slack", "webhook", "secret", "owner_email", "agency", "vendor",
         "min_amount", "max_amount", "authority", "kind", "keyword", "naics", "psc", "source",
-        "cadence", "hour", "weekday", "tz", "remind_days", "name")
+        "event", "cadence", "hour", "weekday", "tz", "remind_days", "name")
 # Filters field -> key
 FILTER_KEYS = {"agencies": "agency", "vendors": "vendor", "min_amount": "min_amount",
                "max_amount": "max_amount", "authorities": "authority", "kinds": "kind",
-               "keywords": "keyword", "naics": "naics", "psc": "psc", "sources": "source"}
+               "keywords": "keyword", "naics": "naics", "psc": "psc", "sources": "source",
+               "events": "event"}
 AUTHORITIES = tuple(AUTHORITY_WORDS)
 KINDS = (*NOTIFY_CLASSES, *DOC_KIND_WORDS)
 SOURCES = {"samgov": "samgov", "fedreg": "fedreg", "feed": "feed",
@@ -229,7 +230,9 @@ def check_filters(raw: Mapping[str, Any], option: Callable[[str], str] = toml_ke
         kinds=tuple(c.choice("kind", k, KINDS) for k in c.texts("kind", raw.get("kind"))),
         keywords=c.texts("keyword", raw.get("keyword")), naics=naics, psc=psc,
         sources=tuple(dict.fromkeys(c.choice("source", x, SOURCES)
-                                    for x in c.texts("source", raw.get("source")))))
+                                    for x in c.texts("source", raw.get("source")))),
+        events=tuple(dict.fromkeys(c.choice("event", e, tuple(EVENTS))
+                                   for e in c.texts("event", raw.get("event")))))
 
 
 def _channel(c: _Checker, raw: Mapping[str, Any], allow_loopback: bool) -> Target:

@@ -23,7 +23,7 @@ class Item:
     """One justification (or reminder) as a subscriber reads it."""
 
     key: str  # the outbox key: unique per (subscription, justification, material state)
-    kind: str  # "match", "update" or "reminder"
+    kind: str  # "match", "update", "reminder" or "award" (an award event)
     title: str
     agency: str
     agency_path: str
@@ -40,8 +40,14 @@ class Item:
     source_url: str | None
     browse_url: str | None
     why: str  # why it matched: "agency: DHS ⊃ ICE; amount ≥ $1M"
-    change: str | None = None  # "amount $17M → $30M" on an update
+    change: str | None = None  # "amount $17M → $30M" on an update; an award event's fact
     response_due: str | None = None
+    # an award event (kind "award"): what happened, and the fact's tier and source
+    event: str | None = None  # "obligations passed the justified amount"
+    fact_tier: str | None = None  # primary, secondary or inferential
+    fact_rule: str | None = None  # how an inferential fact was computed
+    fact_source: str | None = None  # "USAspending award 70CMSD22FR0000081"
+    fact_url: str | None = None
 
     @property
     def amount_text(self) -> str:

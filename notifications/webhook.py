@@ -28,7 +28,9 @@ PAYLOAD_VERSION = "1"
 def body(message: Message, sent_at: float) -> dict[str, Any]:
     return {
         "version": PAYLOAD_VERSION,
-        "type": "solesource.justifications",
+        # one award event a message ("solesource.award_event"), else justifications
+        "type": "solesource.award_event" if message.items and all(
+            i.kind == "award" for i in message.items) else "solesource.justifications",
         "id": message.key,
         "sent_at": int(sent_at),
         "subscription": message.subscription_id,

@@ -33,7 +33,7 @@ from extractors.fields.authority import PLAIN
 from extractors.fields.kind import DOC_KIND_WORDS
 from monitor.cli import cli
 from monitor.replay import Dataset, ReplayApp, ReplayServer
-from notifications.matching import NOTIFY_CLASSES
+from notifications.matching import EVENTS, NOTIFY_CLASSES
 from tests.conftest import KEY
 
 # what the filters may be (the contract, from the data the matcher reads)
@@ -350,6 +350,7 @@ HOSTILE: dict[tuple[str, str], tuple[Build, st.SearchStrategy[Any]]] = {
     ("subscribe add", "psc"): (opt(SUB, "--psc"), any_text.filter(
         lambda t: not re.fullmatch(r"[A-Z0-9]{4}", t.strip().upper()))),
     ("subscribe add", "sources"): (opt(SUB, "--source"), not_choice(SOURCES)),
+    ("subscribe add", "events"): (opt(SUB, "--event"), not_choice(tuple(EVENTS))),
     ("subscribe add", "cadence"): (opt(SUB, "--cadence"), not_choice(
         ["immediate", "daily", "weekly"]).filter(lambda t: t not in (
             "immediate", "daily", "weekly"))),
