@@ -562,7 +562,10 @@ def test_demo_links_its_awards_and_a_second_run_writes_nothing(tmp_path: Path) -
     late = datetime.fromisoformat(state[2]) - datetime.fromisoformat(state[3])
     assert late.days == 41, "posted 41 days after award"
     cbp = rows["Limited Sources Justification - Soft-Sided Facilities RGV"]
-    assert cbp[4] == "fss_limited_sources_8_405_6" and cbp[5] == "URG", "record disagrees"
+    # the document argues urgency (FAR 8.405-6(a)(1)(i)(A)); the record says "only one source"
+    assert cbp[4] == "fss_limited_sources_8_405_6" and cbp[5] == "ONE", "record disagrees"
+    flags = {r[0] for r in db.execute("select flag from award_facts where flag is not null")}
+    assert flags == {"obligations_exceeded", "posted_late", "record_disagrees"}
     assert {r[0] for r in db.execute("select relation from award_links")} == {"award", "parent"}
     assert first["lookups"]["not_found"] >= 3  # the DoD awards and Cellebrite: not there yet
     versions = db.execute("select count(*) from award_versions").fetchone()
