@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+import fastscan
 from monitor import __version__, pipeline
 from monitor.settings import ConfigError, Settings, short_repr
 from monitor.sources import load_sources
@@ -120,6 +121,7 @@ def cli(ctx: click.Context, config: Path | None, data_dir: Path | None, verbose:
         ctx.obj = Settings.load(config, data_dir=data_dir)
     except (ConfigError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
+    fastscan.configure(ctx.obj.cache_dir)  # compiled patterns kept where the user said
     _check_folder(ctx.obj.data_dir, "the data folder (--data-dir / SOLESOURCE_DATA / data_dir)")
 
 
