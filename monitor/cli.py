@@ -376,12 +376,18 @@ def subscribe_list(settings: Settings) -> None:
 
     with open_store(settings) as store:
         subs = load(store)
-    table = Table("id", "subscriber", "channel", "target", "cadence", "filters", "state")
-    for sub in subs:
+    if not subs:
+        out.print("no subscriptions yet: solesource subscribe add --help")
+    for sub in subs:  # a block each: readable at 80 columns, nothing cut
         d = describe(sub)
-        table.add_row(*(Text(str(d[k])) for k in ("id", "subscriber", "channel", "target",
-                                                    "cadence", "filters", "state")))
-    out.print(table)
+        head = Text(f"#{d['id']} ", style="bold")
+        head.append(str(d["subscriber"]), style="bold")
+        head.append(f" — {d['state']}")
+        out.print(head)
+        for label, key in (("to", "target"), ("when", "cadence"), ("filters", "filters")):
+            line = Text(f"   {label + ':':9}")
+            line.append(str(d[key]))
+            out.print(line, overflow="fold")
 
 
 @subscribe.command("remove")
