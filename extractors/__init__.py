@@ -49,6 +49,7 @@ from extractors.types import (
     Vendor,
     columns,
 )
+from extractors.words import amount_kind_words, date_words
 
 VERSION = 8  # bump to re-extract everything stored (8: date ranges, rationale labels, quotes)
 log = logging.getLogger(__name__)
@@ -56,7 +57,8 @@ log = logging.getLogger(__name__)
 __all__ = ["AGENCY_TABLE", "AUTHORITY_WORDS", "DEFAULT_LIMITS", "DOC_KIND_WORDS", "VERSION",
            "Agency", "Amount", "Authority", "DateValue", "Document", "Evidence", "Extraction",
            "Limits", "NoticeReading", "OtherAmount", "Page", "Rationale", "Vendor",
-           "agency_of", "agency_path_of", "agency_table", "columns", "doc_kind_words", "extract",
+           "agency_of", "agency_path_of", "agency_table", "amount_kind_words", "columns",
+           "date_words", "doc_kind_words", "extract",
            "load_bytes", "load_path", "name_key", "normalize_agency", "plain_words", "response_due"]
 
 

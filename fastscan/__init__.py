@@ -27,6 +27,6 @@ scans; the matches are the same either way, and ``tests/test_scan.py`` checks bo
 it wraps, with the same matches. It imports nothing of solesource.
 """
 
-from fastscan._engine import fast
+from fastscan._engine import configure, fast
 
-__all__ = ["fast"]
+__all__ = ["configure", "fast"]

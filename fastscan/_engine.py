@@ -419,12 +419,22 @@ class _OnePass:
         return [places if kept else None for places, kept in zip(found, held, strict=True)]
 
 
+# where compiled databases are kept between runs; ``configure`` sets it (monitor/settings.py
+# reads SOLESOURCE_CACHE / XDG_CACHE_HOME: this package reads no environment)
+_CACHE_DIR: Path | None = None
+
+
+def configure(cache_dir: Path | None) -> None:
+    """Keep compiled pattern databases in ``cache_dir`` (None: ``~/.cache/solesource``)."""
+    global _CACHE_DIR
+    _CACHE_DIR = cache_dir
+
+
 def _database_path(mirrored: list[str]) -> Path:
     """Where a compiled database for these twins is kept between runs (compiling takes ~0.6 s,
-    which every process and every renewed worker would otherwise pay): ``$SOLESOURCE_CACHE``,
-    else ``$XDG_CACHE_HOME/solesource``, else ``~/.cache/solesource``."""
-    root = os.environ.get("SOLESOURCE_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "solesource")
+    which every process and every renewed worker would otherwise pay): the folder
+    ``configure`` was given, else ``~/.cache/solesource``."""
+    root = _CACHE_DIR or Path.home() / ".cache" / "solesource"
     key = hashlib.sha256("\0".join([hyperscan.__version__, platform.machine(), *mirrored])
                          .encode()).hexdigest()[:32]
     return Path(root) / f"hyperscan-{key}.db"

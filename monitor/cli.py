@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+import fastscan
 from monitor import __version__, pipeline
 from monitor.settings import ConfigError, Settings, short_repr
 from monitor.sources import load_sources
@@ -120,6 +121,7 @@ def cli(ctx: click.Context, config: Path | None, data_dir: Path | None, verbose:
         ctx.obj = Settings.load(config, data_dir=data_dir)
     except (ConfigError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
+    fastscan.configure(ctx.obj.cache_dir)  # compiled patterns kept where the user said
     _check_folder(ctx.obj.data_dir, "the data folder (--data-dir / SOLESOURCE_DATA / data_dir)")
 
 
@@ -374,12 +376,18 @@ def subscribe_list(settings: Settings) -> None:
 
     with open_store(settings) as store:
         subs = load(store)
-    table = Table("id", "subscriber", "channel", "target", "cadence", "filters", "state")
-    for sub in subs:
+    if not subs:
+        out.print("no subscriptions yet: solesource subscribe add --help")
+    for sub in subs:  # a block each: readable at 80 columns, nothing cut
         d = describe(sub)
-        table.add_row(*(Text(str(d[k])) for k in ("id", "subscriber", "channel", "target",
-                                                    "cadence", "filters", "state")))
-    out.print(table)
+        head = Text(f"#{d['id']} ", style="bold")
+        head.append(str(d["subscriber"]), style="bold")
+        head.append(f" — {d['state']}")
+        out.print(head)
+        for label, key in (("to", "target"), ("when", "cadence"), ("filters", "filters")):
+            line = Text(f"   {label + ':':9}")
+            line.append(str(d[key]))
+            out.print(line, overflow="fold")
 
 
 @subscribe.command("remove")
@@ -521,7 +529,7 @@ def extract(paths: tuple[Path, ...], fmt: str) -> None:
             elif fmt == "json":
                 click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
             elif not unread:
-                _print_extraction(result)
+                _print_extraction(result, path)
             if unread:
                 failed += 1
                 why = "; ".join(result.problems) or "it holds no text"
@@ -538,11 +546,13 @@ def extract(paths: tuple[Path, ...], fmt: str) -> None:
 NOTHING_READ = {"unreadable", "encrypted", "too_large", "error"}
 
 
-def _print_extraction(r: Extraction) -> None:
-    from extractors import plain_words
+def _print_extraction(r: Extraction, path: Path) -> None:
+    """One document's values for people: each with the words it was read from, cut with "…"
+    where it is long, under the file's own name (every ``document.pdf`` is not "document")."""
+    from extractors import amount_kind_words, date_words, plain_words
 
-    table = Table(title=f"{r.id}  ({r.doc_kind}, {r.status})", show_header=False,
-                  box=None, pad_edge=False)
+    table = Table(title=f"{path}  ({r.doc_kind.replace('_', ' ')}, {r.status})",
+                  show_header=False, box=None, pad_edge=False)
     table.add_column("field", style="bold", no_wrap=True)
     table.add_column("value")
     table.add_column("from the document", style="dim")
@@ -551,7 +561,7 @@ def _print_extraction(r: Extraction) -> None:
         if not ev:
             return ""
         page = f"p.{ev.page} " if ev.page else ""
-        return f'{page}"{" ".join(ev.quote.split())[:160]}"'
+        return f'{page}"{_clip(" ".join(ev.quote.split()), 160)}"'
 
     agency = r.agency
     table.add_row("agency", " / ".join(agency.path if agency else ()) or "—",
@@ -561,19 +571,20 @@ def _print_extraction(r: Extraction) -> None:
                       quote(v.evidence if v else None))
     a = r.amount
     money = ("redacted" if r.redacted_amount else "—") if not a or a.value_usd is None \
-        else f"${a.value_usd:,.0f} ({a.kind.replace('_', ' ')})"
+        else f"${a.value_usd:,.0f} ({amount_kind_words(a.kind)})"
     table.add_row("amount", money, quote(a.evidence if a else None))
     auth = r.authority
     table.add_row("authority", f"{plain_words(auth.category if auth else None)}"
                   + (f" — {', '.join(auth.citations)}" if auth and auth.citations else ""),
                   quote(auth.evidence if auth else None))
     rat = r.rationale
-    table.add_row("rationale", rat.summary[:200] if rat else "—", "")
+    table.add_row("rationale", _clip(rat.summary, 200) if rat else "—", "")
     for d in r.dates:
         if d.type != "other":
-            table.add_row(d.type.replace("_", " "), d.date, quote(d.evidence))
+            table.add_row(date_words(d.type), d.date, quote(d.evidence))
     if r.notice is not None:
-        table.add_row("notice", r.notice.notice_class, r.notice.notice_reason or "")
+        table.add_row("notice", r.notice.notice_class.replace("_", " "),
+                      r.notice.notice_reason or "")
         table.add_row("response due", r.notice.response_due or "—", "")
     for problem in r.problems:
         table.add_row("problem", problem, "")
@@ -671,6 +682,13 @@ def _print_awards(facts: list[dict[str, Any]]) -> None:
         if f["source_url"]:  # whole, never cut: it is copied into a browser
             out.print(f"      source: {escape(f['source_label'] or '')} {f['source_url']}",
                       soft_wrap=True, crop=False)
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` whole, or cut at a word with "…" to say it goes on."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
 def _count(n: int, noun: str) -> str:

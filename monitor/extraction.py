@@ -17,9 +17,11 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 import extractors
+import fastscan
 from extractors import Extraction, agency_of, columns, name_key
 from monitor import facts, justifications
 from monitor.attachments import mark_unusable, stored_path, stored_problem
@@ -90,7 +92,7 @@ def extract_pending(store: Store, settings: Settings, now: datetime,
             f"n.id = a.notice_id where a.state = 'stored' and ({_pending('n.')})",
             [extractors.VERSION]).fetchone()[0]
         use_pool = workers > 1 and with_files >= POOL_THRESHOLD
-        runner = LocalPool(workers) if use_pool else None
+        runner = LocalPool(workers, settings.cache_dir) if use_pool else None
 
     window: deque[tuple[dict[str, Any], Job, Pending | None]] = deque()
     queue = iter(ids)
@@ -149,8 +151,9 @@ class LocalPool:
     Python 3.11). ``submit`` returns a future of ``run_job(job)``; ``close`` cancels what
     has not started."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, cache_dir: Path | None = None) -> None:
         self.workers = workers
+        self.cache_dir = cache_dir  # where the workers keep compiled patterns (fastscan)
         self.pool: ProcessPoolExecutor | None = None
         self.submitted = 0
 
@@ -159,7 +162,9 @@ class LocalPool:
             if self.pool is not None:
                 self.pool.shutdown(wait=False)  # its running jobs still finish
             self.pool = ProcessPoolExecutor(max_workers=self.workers,
-                                            mp_context=multiprocessing.get_context("spawn"))
+                                            mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=fastscan.configure,
+                                            initargs=(self.cache_dir,))
             self.submitted = 0
         self.submitted += 1
         return self.pool.submit(run_job, job)

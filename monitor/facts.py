@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from extractors import name_key
+from extractors import amount_kind_words, name_key
 from monitor.store import iso, upsert_row
 
 PRIMARY, SECONDARY, INFERENTIAL = "primary", "secondary", "inferential"
@@ -318,7 +318,7 @@ def primary_facts(j: dict[str, Any], evidence: list[dict[str, Any]],
     out = []
     common = {"tier": PRIMARY, "source_label": label, "source_url": url, "fetched_at": fetched}
     if j.get("amount_usd") is not None:
-        kind = f" ({j['amount_kind'].replace('_', ' ')})" if j.get("amount_kind") else ""
+        kind = f" ({amount_kind_words(j['amount_kind'])})" if j.get("amount_kind") else ""
         out.append(Fact("justified_amount", statement=f"The justification states "
                         f"{short_money(j['amount_usd'])}{kind}{quoted('amount')}",
                         value=_number(j["amount_usd"]), **common))

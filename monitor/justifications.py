@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from extractors import Evidence, Extraction, columns, doc_kind_words, plain_words
+from extractors import Evidence, Extraction, columns, date_words, doc_kind_words, plain_words
 from monitor.jobs import MAX_SEARCH_TEXT, JobResult
 from monitor.store import iso, upsert_row
 from notifications.matching import change_note, snapshot
@@ -78,7 +78,7 @@ def evidence_rows(notice_id: str, document: str, result: Extraction) -> list[dic
     if (r := result.rationale) is not None:
         found.append(("rationale", r.summary, None, r.evidence, None))
     for d in result.dates:
-        found.append((f"date: {d.type}", d.date, d.text, d.evidence, None))
+        found.append((f"date: {date_words(d.type)}", d.date, d.text, d.evidence, None))
     rows = []
     for n, (name, value, written, ev, confidence) in enumerate(found):
         if ev is None or not ev.quote:

@@ -122,6 +122,8 @@ class Settings:
     allow_loopback: bool = False  # SOLESOURCE_ALLOW_LOOPBACK=1: Slack/webhooks on 127.0.0.1
     now: datetime | None = None  # SOLESOURCE_NOW: the pinned clock; None = real time
     lock_wait: str = ""  # SOLESOURCE_LOCK_WAIT as written; checked when a lock is taken
+    # SOLESOURCE_CACHE, else $XDG_CACHE_HOME/solesource: compiled pattern databases (fastscan)
+    cache_dir: Path | None = None
 
     @property
     def public_db(self) -> Path:
@@ -435,7 +437,7 @@ _ATTR = {"sam": "sam", "federal_register": "federal_register", "smtp": "smtp",
          "usaspending": "usaspending"}
 # Settings given only by the environment (no TOML key): Settings field -> variable.
 ENV_ONLY = {"allow_loopback": "SOLESOURCE_ALLOW_LOOPBACK", "now": "SOLESOURCE_NOW",
-            "lock_wait": "SOLESOURCE_LOCK_WAIT"}
+            "lock_wait": "SOLESOURCE_LOCK_WAIT", "cache_dir": "SOLESOURCE_CACHE"}
 
 
 def _from_env(text: str, default: Any, name: str) -> Any:
@@ -475,7 +477,8 @@ def _apply_env(s: Settings, env: dict[str, str]) -> Settings:
 
 def _apply_env_only(s: Settings, env: dict[str, str]) -> Settings:
     """The settings only the environment gives: SOLESOURCE_ALLOW_LOOPBACK (exactly "1"),
-    SOLESOURCE_NOW (an ISO 8601 date-time; without a zone it is UTC) and
+    SOLESOURCE_CACHE (else XDG_CACHE_HOME/solesource), SOLESOURCE_NOW (an ISO 8601
+    date-time; without a zone it is UTC) and
     SOLESOURCE_LOCK_WAIT (kept as written: ``monitor.lock.wait_seconds`` checks it when a
     command takes the lock). ConfigError naming the variable for a bad SOLESOURCE_NOW."""
     now = None
@@ -488,5 +491,8 @@ def _apply_env_only(s: Settings, env: dict[str, str]) -> Settings:
                 f"SOLESOURCE_NOW={short_repr(pinned, 40)} is not an ISO 8601 date-time (e.g. "
                 "2025-04-30T14:00:00Z); unset it to use the real clock") from None
         now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    cache = env.get("SOLESOURCE_CACHE") or (
+        str(Path(env["XDG_CACHE_HOME"]) / "solesource") if env.get("XDG_CACHE_HOME") else "")
     return replace(s, allow_loopback=env.get("SOLESOURCE_ALLOW_LOOPBACK") == "1", now=now,
-                   lock_wait=env.get("SOLESOURCE_LOCK_WAIT", ""))
+                   lock_wait=env.get("SOLESOURCE_LOCK_WAIT", ""),
+                   cache_dir=Path(cache) if cache else None)

@@ -186,3 +186,23 @@ def test_demo_says_a_scan_was_not_read_without_tesseract(tmp_path: Path,
     assert result.exit_code == 0, result.output
     assert "1 scanned document(s) could not be read" in result.output
     assert "install tesseract-ocr" in result.output
+
+
+def test_the_table_says_words_not_names_and_marks_what_it_cut(tmp_path: Path) -> None:
+    """A reader sees "performance ends" and "a year", never "pop_end" or "per_year"; a long
+    quote ends with "…"; the title is the file as given (every document.pdf is not
+    "document")."""
+    folder = tmp_path / "case"
+    folder.mkdir()
+    (folder / "document.txt").write_text(
+        "Award to Harbor Labs, Inc. The estimated value is $120,000 per year for the "
+        "laboratory services described in the attached statement of work, which covers the "
+        "testing, the reporting and the courier pickups at every site of the region. "
+        "The period of performance is March 1, 2027 to February 29, 2028.\n")
+    done = _extract(str(folder / "document.txt"), env={"COLUMNS": "200"})
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "document.txt" in out and "performance ends" in out and "(a year)" in out
+    for name in ("pop_end", "pop end", "per_year", "(per year)"):
+        assert name not in out, name
+    assert "…" in out

@@ -119,9 +119,9 @@ def _environment_uses(path):
 
 def test_only_settings_reads_the_environment():
     """Settings are read once, in monitor/settings.py, and passed down: no other module of
-    monitor, notifications or extractors reads (or sets) an environment variable. (The
-    accelerator fastscan/, a leaf that knows no settings, reads its cache folder itself.)"""
-    for pkg in ("monitor", "notifications", "extractors"):
+    monitor, notifications, extractors or fastscan reads (or sets) an environment variable
+    (fastscan is told its cache folder: ``fastscan.configure``)."""
+    for pkg in ("monitor", "notifications", "extractors", "fastscan"):
         for path in (ROOT / pkg).rglob("*.py"):
             name = path.relative_to(ROOT).as_posix()
             if name == "monitor/settings.py" or name in ENVIRONMENT_PASSED_ON:

@@ -6,12 +6,14 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import re2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import fastscan
 from fastscan import _engine as scan
 from fastscan import fast
 from fastscan._engine import NARROW, WIDE, FastPattern, twin
@@ -227,7 +229,7 @@ def test_a_compiled_pass_is_kept_between_runs_and_a_damaged_copy_is_recompiled(
         tmp_path, monkeypatch):
     if scan.hyperscan is None:
         missing("hyperscan is not installed (pip install hyperscan: x86-64 and Apple silicon)")
-    monkeypatch.setenv("SOLESOURCE_CACHE", str(tmp_path))
+    monkeypatch.setattr(scan, "_CACHE_DIR", tmp_path)  # as fastscan.configure(tmp_path) does
     patterns = [re.compile(r"sole\s+source", re.I), re.compile(r"\$\d+")]
     text = "x" * 50 + " Sole  source for $100 and $2"
 
@@ -251,3 +253,22 @@ def test_a_compiled_pass_is_kept_between_runs_and_a_damaged_copy_is_recompiled(
     monkeypatch.setattr(scan, "_hyperscan_database", compile_)
     assert run() == first  # compiled again, and kept again
     assert scan.hyperscan.loadb(kept[0].read_bytes(), scan.hyperscan.HS_MODE_BLOCK)
+
+
+def test_the_cache_folder_comes_from_the_settings(tmp_path) -> None:
+    """SOLESOURCE_CACHE, else XDG_CACHE_HOME/solesource, read by monitor/settings.py and
+    handed to fastscan by the CLI; fastscan itself reads no environment."""
+    from monitor.settings import Settings
+
+    env = {"SOLESOURCE_DATA": str(tmp_path / "data")}
+    assert Settings.load(None, env=env).cache_dir is None
+    assert Settings.load(None, env=env | {"XDG_CACHE_HOME": "/x"}).cache_dir == Path(
+        "/x/solesource")
+    assert Settings.load(None, env=env | {"SOLESOURCE_CACHE": "/c", "XDG_CACHE_HOME": "/x"}
+                         ).cache_dir == Path("/c")
+    try:
+        fastscan.configure(tmp_path)
+        assert scan._database_path(["a"]).parent == tmp_path
+    finally:
+        fastscan.configure(None)
+    assert scan._database_path(["a"]).parent == Path.home() / ".cache" / "solesource"

@@ -16,6 +16,7 @@ from datasette.utils.asgi import NotFound, Response
 from datasette.views.base import DatasetteError
 from markupsafe import Markup, escape
 
+from extractors import amount_kind_words
 from monitor.attachments import StoredFileError, read_verified
 from monitor.browse.feeds import atom_feed, can_render
 from monitor.browse.links import agency_path, notice_path, notice_row_path, vendor_path
@@ -73,6 +74,8 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
         return None
     if not value or not isinstance(value, str):
         return None
+    if column == "amount_kind":  # "a year", not "per_year"
+        return Markup(escape(amount_kind_words(value)))
     if column == "previous_notice_id":  # that notice itself, not where its chain ends
         return Markup(f'<a href="{escape(datasette.urls.path(notice_row_path(value)))}">'
                       f"{escape(value)}</a>")
