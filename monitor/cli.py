@@ -139,7 +139,8 @@ def _check_folder(path: Path, what: str) -> None:
 @click.pass_obj
 def init(settings: Settings) -> None:
     """Create the public and private databases (safe to run again)."""
-    open_store(settings).close()  # creates (or brings up to date) both databases
+    with open_store(settings):  # creates (or brings up to date) both databases
+        pass
     out.print(f"public database:  {settings.public_db}  (what `solesource serve` shows)")
     out.print(f"private database: {settings.private_db}  (cursors, quota, subscribers; "
               "never served)")
