@@ -339,6 +339,7 @@ def _event(row: dict[str, Any]) -> dict[str, Any]:
         return {}
     fact = json.loads(row["snapshot"] or "{}")
     return {"event": EVENTS.get(fact.get("flag") or "", fact.get("flag")),
+            "event_code": fact.get("flag"),
             "fact_tier": fact.get("tier"), "fact_rule": fact.get("rule"),
             "fact_source": fact.get("source_label"), "fact_url": fact.get("source_url")}
 

@@ -44,6 +44,7 @@ class Item:
     response_due: str | None = None
     # an award event (kind "award"): what happened, and the fact's tier and source
     event: str | None = None  # "obligations passed the justified amount"
+    event_code: str | None = None  # "obligations_exceeded": what a receiver filters on
     fact_tier: str | None = None  # primary, secondary or inferential
     fact_rule: str | None = None  # how an inferential fact was computed
     fact_source: str | None = None  # "USAspending award 70CMSD22FR0000081"

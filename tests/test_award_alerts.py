@@ -35,6 +35,7 @@ def test_each_award_event_reaches_each_channel_once(demo) -> None:
     for e in events:
         item = e["items"][0]
         assert item["kind"] == "award" and item["fact_tier"] == "inferential"
+        assert EVENTS[item["event_code"]] == item["event"]
         assert item["fact_url"] and item["change"]
     slack = json.dumps(_bodies(out / "slack"))
     assert "Follow the money" in slack and "138% of the $29.8M justified" in slack
