@@ -69,22 +69,7 @@ def _run_source(store: Store, settings: Settings, name: str, clock: Clock,
                       client=make_client(timeout=settings.http_timeout, transport=transport),
                       progress=progress or NoProgress())
     run_id = store.start_run(name, kind, clock())
-    status, error = "ok", None
-    try:
-        work(source, ctx)
-    except AuthError as exc:
-        status, error = "auth", str(exc)
-    except RateLimited as exc:
-        status, error = "rate_limited", str(exc)
-    except BudgetExhausted as exc:
-        status, error = "budget", str(exc)
-    except SourceError as exc:
-        status, error = "error", str(exc)
-    except Exception as exc:  # a bug in one source must not stop the others
-        if disk_full(exc):
-            raise  # no source can go on either: one line from the CLI
-        status, error = "error", f"crash: {type(exc).__name__}: {exc}"
-        log.error("%s crashed:\n%s", name, traceback.format_exc())
+    status, error = _outcome(name, lambda: work(source, ctx))
     try:
         # Attachments are keyless: fetch them even when the quota stopped the searches.
         if (status in ("ok", "budget", "rate_limited") and name in ATTACHMENT_SOURCES
@@ -104,6 +89,28 @@ def _run_source(store: Store, settings: Settings, name: str, clock: Clock,
              ctx.stats.fetched, ctx.stats.new, ctx.stats.updated, ctx.stats.requests,
              f" ({error})" if error else "")
     return RunResult(name, status, ctx.stats, error)
+
+
+def _outcome(name: str, call: Callable[[], None]) -> tuple[str, str | None]:
+    """Run one source's work; its failure becomes a run status and a line, never an
+    exception, so a bug in one source stops neither the others nor delivery. A full disk is
+    the exception: nothing can go on, and the CLI says so in one line."""
+    try:
+        call()
+    except AuthError as exc:
+        return "auth", str(exc)
+    except RateLimited as exc:
+        return "rate_limited", str(exc)
+    except BudgetExhausted as exc:
+        return "budget", str(exc)
+    except SourceError as exc:
+        return "error", str(exc)
+    except Exception as exc:
+        if disk_full(exc):
+            raise
+        log.error("%s crashed:\n%s", name, traceback.format_exc())
+        return "error", f"crash: {type(exc).__name__}: {exc}"
+    return "ok", None
 
 
 def _attachments_enabled(settings: Settings, name: str) -> bool:
@@ -239,19 +246,7 @@ def enrich(settings: Settings, *, clock: Clock = system_clock,
         status, error = "ok", None
         try:
             run_id = store.start_run(Usaspending.name, "enrich", clock())
-            try:
-                Usaspending().enrich(ctx)
-            except RateLimited as exc:
-                status, error = "rate_limited", str(exc)
-            except BudgetExhausted as exc:
-                status, error = "budget", str(exc)
-            except SourceError as exc:
-                status, error = "error", str(exc)
-            except Exception as exc:  # a bug here must not stop delivery
-                if disk_full(exc):
-                    raise
-                status, error = "error", f"crash: {type(exc).__name__}: {exc}"
-                log.error("usaspending crashed:\n%s", traceback.format_exc())
+            status, error = _outcome(Usaspending.name, lambda: Usaspending().enrich(ctx))
             if error is None and ctx.stats.notes:
                 error = "; ".join(ctx.stats.notes)[:2000]
             store.finish_run(run_id, clock(), status, error, **ctx.stats.as_counts())

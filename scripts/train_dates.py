@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from train_vendor import source_of  # noqa: E402
+from train_vendor import save_model, source_of, vectorize  # noqa: E402
 
 from extractors.fields.dates import DATA, candidates  # noqa: E402
 from extractors.files import load_target  # noqa: E402
@@ -66,22 +66,9 @@ def items(corpus: Path):
         yield source_of(folder.name, False), rows, keys
 
 
-def _vectorize(rows, names: list[str] | None = None):
-    import numpy as np
-    if names is None:
-        names = sorted({k for feats, *_ in rows for k in feats})
-    index = {k: i for i, k in enumerate(names)}
-    x = np.zeros((len(rows), len(names)))
-    for r, (feats, *_rest) in enumerate(rows):
-        for k, v in feats.items():
-            if k in index:
-                x[r, index[k]] = v
-    return x, names
-
-
 def _fit(rows, c: float):
     from sklearn.linear_model import LogisticRegression
-    x, names = _vectorize(rows)
+    x, names = vectorize(rows)
     y = [int(is_key) for _f, is_key, _d in rows]
     return LogisticRegression(C=c, solver="lbfgs", max_iter=5000).fit(x, y), names
 
@@ -119,7 +106,7 @@ def cross_validate(dataset):
             model, names = _fit([r for s, rows, _k in dataset if s != held for r in rows], c)
             for i, (s, rows, _k) in enumerate(dataset):
                 if s == held and rows:
-                    probs[i] = list(model.predict_proba(_vectorize(rows, names)[0])[:, 1])
+                    probs[i] = list(model.predict_proba(vectorize(rows, names)[0])[:, 1])
         results[c] = probs
     return sources, results
 
@@ -169,14 +156,7 @@ def main() -> int:
         "cross_validation": cv,
         "trained_on": {"documents": len(dataset), "dates": n_rows},
     }
-    text = json.dumps(fitted, indent=1, sort_keys=True) + "\n"
-    if args.check:
-        same = OUT.exists() and OUT.read_text(encoding="utf-8") == text
-        print("model on disk is up to date" if same else f"{OUT} differs: run make train")
-        return 0 if same else 1
-    OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT.relative_to(ROOT)}")
-    return 0
+    return save_model(OUT, fitted, check=args.check)
 
 
 if __name__ == "__main__":

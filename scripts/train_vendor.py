@@ -79,7 +79,8 @@ def items(corpus: Path):
         yield source_of(folder.name, notice), rows, names
 
 
-def _vectorize(rows, names: list[str] | None = None):
+def vectorize(rows, names: list[str] | None = None):
+    """Rows of (features, ...) as a matrix over ``names`` (every feature seen, sorted)."""
     import numpy as np
     if names is None:
         names = sorted({k for feats, *_ in rows for k in feats})
@@ -94,7 +95,7 @@ def _vectorize(rows, names: list[str] | None = None):
 
 def _fit(rows, c: float):
     from sklearn.linear_model import LogisticRegression
-    x, names = _vectorize(rows)
+    x, names = vectorize(rows)
     y = [int(is_vendor) for _f, is_vendor, _p in rows]
     if len(set(y)) < 2:
         return None
@@ -141,7 +142,7 @@ def cross_validate(dataset):
                     probs[i] = []
                     continue
                 model, names = fitted
-                x, _ = _vectorize(rows, names)
+                x, _ = vectorize(rows, names)
                 probs[i] = list(model.predict_proba(x)[:, 1])
         results[c] = probs
     return sources, results
@@ -178,13 +179,19 @@ def main() -> int:
         "cross_validation": cv,
         "trained_on": {"items": len(dataset), "candidates": n_candidates},
     }
+    return save_model(OUT, fitted, check=args.check)
+
+
+def save_model(out: Path, fitted: dict, *, check: bool) -> int:
+    """Write ``fitted`` (sorted, so the same corpus gives the same file) to ``out``; with
+    ``check``, write nothing and return 1 if the file on disk differs."""
     text = json.dumps(fitted, indent=1, sort_keys=True) + "\n"
-    if args.check:
-        same = OUT.exists() and OUT.read_text(encoding="utf-8") == text
-        print("model on disk is up to date" if same else f"{OUT} differs: run make train")
+    if check:
+        same = out.exists() and out.read_text(encoding="utf-8") == text
+        print("model on disk is up to date" if same else f"{out} differs: run make train")
         return 0 if same else 1
-    OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT.relative_to(ROOT)}")
+    out.write_text(text, encoding="utf-8")
+    print(f"wrote {out.relative_to(ROOT)}")
     return 0
 
 
